@@ -300,6 +300,101 @@ vt_audio_load (const char *path, VtAudio *audio, VtError *error)
   return VT_STATUS_OK;
 }
 
+struct VtAudioReader
+{
+  SNDFILE *file;
+  SF_INFO sfinfo;
+  int64_t position; /* where the file's read pointer is */
+  char name[256];
+};
+
+VtAudioReader *
+vt_audio_reader_open (const char *path, VtAudioInfo *info, VtError *error)
+{
+  VtAudioReader *reader = calloc (1, sizeof *reader);
+  if (reader == NULL)
+    {
+      vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+      return NULL;
+    }
+  if (open_for_reading (path, &reader->sfinfo, &reader->file, error) != VT_STATUS_OK)
+    {
+      free (reader);
+      return NULL;
+    }
+  if (header_announces_more_data (reader->file))
+    {
+      vt_error_set (error, VT_STATUS_BAD_FORMAT,
+                    "%s: the file ends early (truncated or damaged): its header announces more "
+                    "audio than it holds", base_name (path));
+      vt_audio_reader_close (reader);
+      return NULL;
+    }
+  snprintf (reader->name, sizeof reader->name, "%s", base_name (path));
+  if (info != NULL)
+    {
+      memset (info, 0, sizeof *info);
+      info->frames = reader->sfinfo.frames;
+      info->channels = reader->sfinfo.channels;
+      info->sample_rate = reader->sfinfo.samplerate;
+      info->duration_s = (double) reader->sfinfo.frames / reader->sfinfo.samplerate;
+      describe_format (reader->sfinfo.format, info->container, sizeof info->container,
+                       info->encoding, sizeof info->encoding);
+    }
+  return reader;
+}
+
+VtStatus
+vt_audio_reader_read (VtAudioReader *reader, int64_t first, int64_t frames, float *out,
+                      int64_t *got, VtError *error)
+{
+  const int channels = reader->sfinfo.channels;
+  memset (out, 0, sizeof (float) * (size_t) frames * (size_t) channels);
+  if (got)
+    *got = 0;
+  int64_t skip = first < 0 ? -first : 0;
+  int64_t start = first + skip;
+  int64_t wanted = frames - skip;
+  if (wanted <= 0 || start >= reader->sfinfo.frames)
+    return VT_STATUS_OK;
+  if (start != reader->position)
+    {
+      if (sf_seek (reader->file, start, SEEK_SET) < 0)
+        return vt_error_set (error, VT_STATUS_IO, "%s: cannot seek to %.2f s", reader->name,
+                             (double) start / reader->sfinfo.samplerate);
+      reader->position = start;
+    }
+  float *dest = out + skip * channels;
+  int64_t done = 0;
+  while (done < wanted)
+    {
+      sf_count_t n = sf_readf_float (reader->file, dest + done * channels, wanted - done);
+      if (n <= 0)
+        break;
+      done += n;
+    }
+  reader->position += done;
+  for (int64_t i = 0; i < done * channels; i++)
+    if (!isfinite (dest[i]))
+      return vt_error_set (error, VT_STATUS_BAD_DATA,
+                           "%s: samples near %.3f s are not numbers (NaN or infinite); the file "
+                           "is damaged", reader->name,
+                           (double) (start + i / channels) / reader->sfinfo.samplerate);
+  if (got)
+    *got = done;
+  return VT_STATUS_OK;
+}
+
+void
+vt_audio_reader_close (VtAudioReader *reader)
+{
+  if (reader == NULL)
+    return;
+  if (reader->file)
+    sf_close (reader->file);
+  free (reader);
+}
+
 VtFileFormat
 vt_file_format_from_name (const char *name)
 {

@@ -74,5 +74,17 @@ VtFileFormat vt_file_format_from_name (const char *name);
 VtFileFormat vt_file_format_from_path (const char *path);
 const char *vt_file_format_extension (VtFileFormat format);
 
+/* Streaming access for long songs: memory bounded by the block asked for. */
+typedef struct VtAudioReader VtAudioReader;
+
+VtAudioReader *vt_audio_reader_open (const char *path, VtAudioInfo *info, VtError *error);
+/* Reads frames [first, first + frames) into out (frames * channels floats).
+ * Positions before 0 or past the end read as silence; *got (optional)
+ * receives how many frames came from the file. Non-finite samples are an
+ * error (VT_STATUS_BAD_DATA). */
+VtStatus vt_audio_reader_read (VtAudioReader *reader, int64_t first, int64_t frames, float *out,
+                               int64_t *got, VtError *error);
+void vt_audio_reader_close (VtAudioReader *reader);
+
 /* Mean over channels into mono (frames samples). */
 void vt_audio_downmix (const float *samples, int64_t frames, int channels, float *mono);
