@@ -482,105 +482,178 @@ sf_format_for (VtFileFormat format, int channels, int sample_rate, int *sf_forma
   return VT_STATUS_OK;
 }
 
+struct VtAudioWriter
+{
+  SNDFILE *file;
+  int fd;
+  char *path;
+  char *tmp_path;
+  int channels;
+  int sample_rate;
+  int64_t written;
+};
+
+static void
+writer_discard (VtAudioWriter *writer)
+{
+  if (writer->file)
+    sf_close (writer->file);
+  if (writer->fd >= 0)
+    close (writer->fd);
+  if (writer->tmp_path)
+    unlink (writer->tmp_path);
+  free (writer->tmp_path);
+  free (writer->path);
+  free (writer);
+}
+
+VtAudioWriter *
+vt_audio_writer_open (const char *path, int channels, int sample_rate, VtFileFormat format,
+                      VtError *error)
+{
+  if (path == NULL || path[0] == '\0')
+    {
+      vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "no output file name given");
+      return NULL;
+    }
+  if (channels < 1 || channels > VT_AUDIO_MAX_CHANNELS || sample_rate < 1)
+    {
+      vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "%s: cannot write %d channels at %d Hz",
+                    base_name (path), channels, sample_rate);
+      return NULL;
+    }
+  int sf_format = 0;
+  if (sf_format_for (format, channels, sample_rate, &sf_format, path, error) != VT_STATUS_OK)
+    return NULL;
+  struct stat st;
+  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+    {
+      vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "%s: is a folder", path);
+      return NULL;
+    }
+
+  VtAudioWriter *writer = calloc (1, sizeof *writer);
+  size_t path_len = strlen (path);
+  if (writer == NULL || (writer->path = strdup (path)) == NULL
+      || (writer->tmp_path = malloc (path_len + 32)) == NULL)
+    {
+      if (writer)
+        {
+          free (writer->path);
+          free (writer);
+        }
+      vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+      return NULL;
+    }
+  writer->fd = -1;
+  writer->channels = channels;
+  writer->sample_rate = sample_rate;
+  /* The temporary file lives beside the target so that rename() is atomic. */
+  const char *base = base_name (path);
+  snprintf (writer->tmp_path, path_len + 32, "%.*s.%s.vt-XXXXXX", (int) (base - path), path,
+            base);
+  writer->fd = mkstemp (writer->tmp_path);
+  if (writer->fd < 0)
+    {
+      vt_error_set (error, VT_STATUS_IO, "%s: cannot write here: %s", path, strerror (errno));
+      free (writer->tmp_path);
+      writer->tmp_path = NULL;
+      writer_discard (writer);
+      return NULL;
+    }
+  fchmod (writer->fd, 0644);
+
+  SF_INFO sfinfo = { .samplerate = sample_rate, .channels = channels, .format = sf_format };
+  writer->file = sf_open_fd (writer->fd, SFM_WRITE, &sfinfo, SF_FALSE);
+  if (writer->file == NULL)
+    {
+      vt_error_set (error, VT_STATUS_UNSUPPORTED,
+                    "%s: this format cannot hold %d channels at %d Hz", base, channels,
+                    sample_rate);
+      writer_discard (writer);
+      return NULL;
+    }
+  if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64)
+    sf_command (writer->file, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+  /* Integer formats: clip peaks above full scale instead of wrapping. */
+  sf_command (writer->file, SFC_SET_CLIPPING, NULL, SF_TRUE);
+  return writer;
+}
+
+VtStatus
+vt_audio_writer_write (VtAudioWriter *writer, const float *samples, int64_t frames,
+                       VtError *error)
+{
+  for (int64_t done = 0; done < frames;)
+    {
+      int64_t n = frames - done < IO_BLOCK_FRAMES ? frames - done : IO_BLOCK_FRAMES;
+      sf_count_t wrote = sf_writef_float (writer->file, samples + done * writer->channels, n);
+      if (wrote != n)
+        return vt_error_set (error, VT_STATUS_IO, "%s: writing failed after %.1f s (disk full?)",
+                             writer->path, (double) (writer->written + done) / writer->sample_rate);
+      done += n;
+    }
+  writer->written += frames;
+  return VT_STATUS_OK;
+}
+
+VtStatus
+vt_audio_writer_commit (VtAudioWriter *writer, VtError *error)
+{
+  VtStatus status = VT_STATUS_OK;
+  int closed = sf_close (writer->file);
+  writer->file = NULL;
+  if (closed != 0)
+    status = vt_error_set (error, VT_STATUS_IO, "%s: could not finish the file (disk full?)",
+                           writer->path);
+  else if (fsync (writer->fd) != 0)
+    status = vt_error_set (error, VT_STATUS_IO, "%s: could not write: %s", writer->path,
+                           strerror (errno));
+  if (status == VT_STATUS_OK)
+    {
+      int fd = writer->fd;
+      writer->fd = -1;
+      if (close (fd) != 0)
+        status = vt_error_set (error, VT_STATUS_IO, "%s: could not write: %s", writer->path,
+                               strerror (errno));
+      else if (rename (writer->tmp_path, writer->path) != 0)
+        status = vt_error_set (error, VT_STATUS_IO, "%s: cannot replace the file: %s",
+                               writer->path, strerror (errno));
+      else
+        {
+          free (writer->tmp_path);
+          writer->tmp_path = NULL;
+        }
+    }
+  writer_discard (writer);
+  return status;
+}
+
+void
+vt_audio_writer_abort (VtAudioWriter *writer)
+{
+  if (writer != NULL)
+    writer_discard (writer);
+}
+
 VtStatus
 vt_audio_save (const char *path, const float *samples, int64_t frames, int channels,
                int sample_rate, VtFileFormat format, VtError *error)
 {
-  if (path == NULL || path[0] == '\0')
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "no output file name given");
-  if (channels < 1 || channels > VT_AUDIO_MAX_CHANNELS || sample_rate < 1 || frames < 0
-      || (frames > 0 && samples == NULL))
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                         "%s: cannot write %d channels at %d Hz", base_name (path), channels,
-                         sample_rate);
-  int sf_format = 0;
-  VtStatus status = sf_format_for (format, channels, sample_rate, &sf_format, path, error);
+  if (frames < 0 || (frames > 0 && samples == NULL))
+    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "nothing to write");
+  VtError local = { 0 };
+  VtError *report = error ? error : &local;
+  VtAudioWriter *writer = vt_audio_writer_open (path, channels, sample_rate, format, report);
+  if (writer == NULL)
+    return report->status;
+  VtStatus status = vt_audio_writer_write (writer, samples, frames, error);
   if (status != VT_STATUS_OK)
-    return status;
-
-  struct stat st;
-  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "%s: is a folder", path);
-
-  /* The temporary file lives beside the target so that rename() is atomic. */
-  size_t path_len = strlen (path);
-  char *tmp_path = malloc (path_len + 32);
-  if (tmp_path == NULL)
-    return vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
-  const char *base = base_name (path);
-  snprintf (tmp_path, path_len + 32, "%.*s.%s.vt-XXXXXX", (int) (base - path), path, base);
-  int fd = mkstemp (tmp_path);
-  if (fd < 0)
     {
-      status = vt_error_set (error, VT_STATUS_IO, "%s: cannot write here: %s", path,
-                             strerror (errno));
-      free (tmp_path);
+      vt_audio_writer_abort (writer);
       return status;
     }
-  fchmod (fd, 0644);
-
-  SF_INFO sfinfo = { .samplerate = sample_rate, .channels = channels, .format = sf_format };
-  SNDFILE *file = sf_open_fd (fd, SFM_WRITE, &sfinfo, SF_FALSE);
-  if (file == NULL)
-    {
-      status = vt_error_set (error, VT_STATUS_UNSUPPORTED,
-                             "%s: this format cannot hold %d channels at %d Hz", base, channels,
-                             sample_rate);
-      goto fail;
-    }
-  if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64)
-    sf_command (file, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-  /* Integer formats: clip peaks above full scale instead of wrapping. */
-  sf_command (file, SFC_SET_CLIPPING, NULL, SF_TRUE);
-
-  for (int64_t done = 0; done < frames;)
-    {
-      int64_t n = frames - done < IO_BLOCK_FRAMES ? frames - done : IO_BLOCK_FRAMES;
-      sf_count_t wrote = sf_writef_float (file, samples + done * channels, n);
-      if (wrote != n)
-        {
-          sf_close (file);
-          status = vt_error_set (error, VT_STATUS_IO,
-                                 "%s: writing failed after %.1f s (disk full?)", path,
-                                 (double) done / sample_rate);
-          goto fail;
-        }
-      done += n;
-    }
-  if (sf_close (file) != 0)
-    {
-      status = vt_error_set (error, VT_STATUS_IO, "%s: could not finish the file", path);
-      goto fail;
-    }
-  if (fsync (fd) != 0)
-    {
-      status = vt_error_set (error, VT_STATUS_IO, "%s: could not write: %s", path,
-                             strerror (errno));
-      goto fail;
-    }
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      status = vt_error_set (error, VT_STATUS_IO, "%s: could not write: %s", path,
-                             strerror (errno));
-      goto fail;
-    }
-  fd = -1;
-  if (rename (tmp_path, path) != 0)
-    {
-      status = vt_error_set (error, VT_STATUS_IO, "%s: cannot replace the file: %s", path,
-                             strerror (errno));
-      goto fail;
-    }
-  free (tmp_path);
-  return VT_STATUS_OK;
-
-fail:
-  if (fd >= 0)
-    close (fd);
-  unlink (tmp_path);
-  free (tmp_path);
-  return status;
+  return vt_audio_writer_commit (writer, error);
 }
 
 void

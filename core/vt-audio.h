@@ -68,6 +68,18 @@ VtStatus vt_audio_load (const char *path, VtAudio *audio, VtError *error);
 VtStatus vt_audio_save (const char *path, const float *samples, int64_t frames, int channels,
                         int sample_rate, VtFileFormat format, VtError *error);
 
+/* Streaming, atomic writing: blocks go to a temporary file beside path;
+ * commit renames it over path, abort (or any failure) removes it, so the
+ * target is either the old file or the complete new one. Both free writer. */
+typedef struct VtAudioWriter VtAudioWriter;
+
+VtAudioWriter *vt_audio_writer_open (const char *path, int channels, int sample_rate,
+                                     VtFileFormat format, VtError *error);
+VtStatus vt_audio_writer_write (VtAudioWriter *writer, const float *samples, int64_t frames,
+                                VtError *error);
+VtStatus vt_audio_writer_commit (VtAudioWriter *writer, VtError *error);
+void vt_audio_writer_abort (VtAudioWriter *writer);
+
 /* "wav" (16-bit), "wav16", "wav24", "wavf"/"float", "flac", "ogg", "mp3". */
 VtFileFormat vt_file_format_from_name (const char *name);
 /* From the file name's extension; WAV means 16-bit. */
