@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * VtApplication: the GtkApplication; opens windows for files and the demo.
+ * VtApplication: the GtkApplication. Opens a window per song given on the
+ * command line (or an empty one), loads the style sheet and sets the
+ * application-wide shortcuts (Ctrl+Q quits). UI thread only.
  */
 #pragma once
 

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "vt-window.h"
+
+#include "vt-waveform-view.h"
+
+#define RECENT_SONGS_SHOWN 10
+
+struct _VtWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* Template children */
+  GtkMenuButton *recent_button;
+  GtkSpinner *spinner;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkStack *stack;
+  GtkSpinner *loading_spinner;
+  GtkLabel *loading_label;
+  VtWaveformView *waveform;
+  GtkLabel *song_info_label;
+
+  GMenu *recent_menu;
+  VtLoadedSong *song;
+  /* Non-NULL while a load is under way; its identity tells a stale result
+   * (of a load that was superseded) from the current one. */
+  GCancellable *load_cancellable;
+#if GTK_CHECK_VERSION(4, 10, 0)
+  GCancellable *chooser_cancellable;
+#else
+  GtkFileChooserNative *file_chooser;
+#endif
+};
+
+G_DEFINE_FINAL_TYPE (VtWindow, vt_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum
+{
+  PROP_0,
+  PROP_SONG,
+  PROP_LOADING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_error (VtWindow *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.dismiss-error", TRUE);
+  /* Also for whoever runs us from a terminal; the banner is what users see. */
+  g_message ("%s", message);
+}
+
+static void
+hide_error (VtWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.dismiss-error", FALSE);
+}
+
+static char *
+format_duration (double seconds)
+{
+  int minutes = (int) (seconds / 60);
+  return g_strdup_printf ("%d:%04.1f", minutes, seconds - 60.0 * minutes);
+}
+
+static char *
+describe_song (VtLoadedSong *song)
+{
+  const VtAudioInfo *info = vt_loaded_song_get_info (song);
+  VtAudio audio;
+  vt_loaded_song_get_audio (song, &audio);
+
+  g_autofree char *rate = audio.sample_rate % 1000 == 0
+                            ? g_strdup_printf ("%d kHz", audio.sample_rate / 1000)
+                            : g_strdup_printf ("%.1f kHz", audio.sample_rate / 1000.0);
+  g_autofree char *channels = NULL;
+  if (audio.channels == 1)
+    channels = g_strdup ("mono");
+  else if (audio.channels == 2)
+    channels = g_strdup ("stereo");
+  else
+    channels = g_strdup_printf ("%d channels (mixed down to mono for analysis)", audio.channels);
+  g_autofree char *duration = format_duration ((double) audio.frames / audio.sample_rate);
+  return g_strdup_printf ("%s · %s · %s · %s, %s", duration, rate, channels, info->container,
+                          info->encoding);
+}
+
+static void
+update_view (VtWindow *self)
+{
+  gboolean loading = self->load_cancellable != NULL;
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), loading);
+  gtk_spinner_set_spinning (self->spinner, loading);
+  gtk_spinner_set_spinning (self->loading_spinner, loading && self->song == NULL);
+
+  if (self->song != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "song");
+  else if (loading)
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+
+  gtk_window_set_title (GTK_WINDOW (self),
+                        self->song ? vt_loaded_song_get_display_name (self->song) : "Voxtrace");
+}
+
+static void
+set_song (VtWindow *self, VtLoadedSong *song)
+{
+  if (song == self->song)
+    return;
+  if (song != NULL)
+    vt_loaded_song_ref (song);
+  g_clear_pointer (&self->song, vt_loaded_song_unref);
+  self->song = song;
+
+  vt_waveform_view_set_peaks (self->waveform, song ? vt_loaded_song_get_peaks (song) : NULL);
+  g_autofree char *description = song ? describe_song (song) : NULL;
+  gtk_label_set_text (self->song_info_label, description ? description : "");
+  update_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SONG]);
+}
+
+static void
+remember_recent (VtLoadedSong *song)
+{
+  GFile *file = vt_loaded_song_get_file (song);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autofree char *content_type = g_content_type_guess (vt_loaded_song_get_display_name (song), NULL, 0,
+                                                        NULL);
+  g_autofree char *mime_type = content_type ? g_content_type_get_mime_type (content_type) : NULL;
+  g_autofree char *exec = g_strdup_printf ("%s %%u", g_get_prgname ());
+  GtkRecentData data = {
+    .display_name = (char *) vt_loaded_song_get_display_name (song),
+    .mime_type = mime_type ? mime_type : (char *) "application/octet-stream",
+    .app_name = (char *) g_get_application_name (),
+    .app_exec = exec,
+  };
+  gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);
+}
+
+static void
+on_song_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (VtWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VtLoadedSong) song = vt_song_loader_load_finish (result, &error);
+
+  /* A load that was superseded or cancelled with the window: drop it. */
+  if (g_task_get_cancellable (G_TASK (result)) != self->load_cancellable)
+    return;
+  g_clear_object (&self->load_cancellable);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  if (song == NULL)
+    {
+      update_view (self);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+  set_song (self, song);
+  remember_recent (song);
+}
+
+void
+vt_window_open (VtWindow *self, GFile *file)
+{
+  g_return_if_fail (VT_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+
+  hide_error (self);
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *display_name = name ? g_filename_display_name (name) : g_strdup ("the song");
+  g_autofree char *loading_text = g_strdup_printf ("Loading %s…", display_name);
+  gtk_label_set_text (self->loading_label, loading_text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->spinner), loading_text);
+  update_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  vt_song_loader_load_async (file, self->load_cancellable, on_song_loaded, g_object_ref (self));
+}
+
+static void
+add_song_filters (void (*add) (gpointer chooser, GtkFileFilter *filter), gpointer chooser)
+{
+  static const char *const suffixes[] = { "wav", "flac", "ogg", "oga", "opus", "mp3",
+                                          "aif", "aiff", "au", "w64", "caf" };
+  g_autoptr (GtkFileFilter) audio = gtk_file_filter_new ();
+  gtk_file_filter_set_name (audio, "Songs");
+  gtk_file_filter_add_mime_type (audio, "audio/*");
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    gtk_file_filter_add_suffix (audio, suffixes[i]);
+  add (chooser, audio);
+
+  g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
+  gtk_file_filter_set_name (all, "All Files");
+  gtk_file_filter_add_pattern (all, "*");
+  add (chooser, all);
+}
+
+#if GTK_CHECK_VERSION(4, 10, 0)
+
+static void
+append_filter (gpointer store, GtkFileFilter *filter)
+{
+  g_list_store_append (store, filter);
+}
+
+static void
+on_file_dialog_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (VtWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, &error);
+  g_clear_object (&self->chooser_cancellable);
+  /* The window may have been closed while the dialog was up. */
+  if (file != NULL && self->stack != NULL)
+    vt_window_open (self, file);
+}
+
+static void
+open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->chooser_cancellable != NULL)
+    return;
+  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
+  gtk_file_dialog_set_title (dialog, "Open a Song");
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  g_autoptr (GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  add_song_filters (append_filter, filters);
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  if (self->song != NULL)
+    {
+      g_autoptr (GFile) folder = g_file_get_parent (vt_loaded_song_get_file (self->song));
+      if (folder != NULL)
+        gtk_file_dialog_set_initial_folder (dialog, folder);
+    }
+  self->chooser_cancellable = g_cancellable_new ();
+  gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->chooser_cancellable, on_file_dialog_done,
+                        g_object_ref (self));
+}
+
+static void
+close_file_chooser (VtWindow *self)
+{
+  if (self->chooser_cancellable != NULL)
+    g_cancellable_cancel (self->chooser_cancellable);
+}
+
+#else /* GTK < 4.10: Debian 12 has 4.8 */
+
+static void
+add_filter (gpointer chooser, GtkFileFilter *filter)
+{
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+close_file_chooser (VtWindow *self)
+{
+  if (self->file_chooser == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->file_chooser, self);
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->file_chooser));
+  g_clear_object (&self->file_chooser);
+}
+
+static void
+on_file_chooser_response (GtkNativeDialog *dialog, int response, VtWindow *self)
+{
+  g_autoptr (GFile) file = NULL;
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  close_file_chooser (self);
+  if (file != NULL)
+    vt_window_open (self, file);
+}
+
+static void
+open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->file_chooser != NULL)
+    return;
+  self->file_chooser = gtk_file_chooser_native_new ("Open a Song", GTK_WINDOW (self),
+                                                    GTK_FILE_CHOOSER_ACTION_OPEN, "_Open",
+                                                    "_Cancel");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->file_chooser), TRUE);
+  add_song_filters (add_filter, self->file_chooser);
+  if (self->song != NULL)
+    {
+      g_autoptr (GFile) folder = g_file_get_parent (vt_loaded_song_get_file (self->song));
+      if (folder != NULL)
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->file_chooser), folder, NULL);
+    }
+  g_signal_connect (self->file_chooser, "response", G_CALLBACK (on_file_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->file_chooser));
+}
+
+#endif
+
+static void
+open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+  vt_window_open (VT_WINDOW (widget), file);
+}
+
+static void
+dismiss_error_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  hide_error (VT_WINDOW (widget));
+}
+
+static int
+compare_recent_newest_first (gconstpointer a, gconstpointer b)
+{
+  GDateTime *time_a = gtk_recent_info_get_modified ((GtkRecentInfo *) a);
+  GDateTime *time_b = gtk_recent_info_get_modified ((GtkRecentInfo *) b);
+  if (time_a == NULL || time_b == NULL)
+    return (time_a == NULL) - (time_b == NULL);
+  return g_date_time_compare (time_b, time_a);
+}
+
+static void
+rebuild_recent_menu (VtWindow *self)
+{
+  if (self->recent_menu == NULL)
+    return;
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  GList *ours = NULL;
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      if (gtk_recent_info_has_application (info, g_get_application_name ())
+          && gtk_recent_info_exists (info))
+        ours = g_list_prepend (ours, info);
+    }
+  ours = g_list_sort (ours, compare_recent_newest_first);
+
+  g_menu_remove_all (self->recent_menu);
+  int shown = 0;
+  for (GList *l = ours; l != NULL && shown < RECENT_SONGS_SHOWN; l = l->next, shown++)
+    {
+      GtkRecentInfo *info = l->data;
+      /* Menu labels treat '_' as a mnemonic; song names are full of them. */
+      g_auto (GStrv) parts = g_strsplit (gtk_recent_info_get_display_name (info), "_", -1);
+      g_autofree char *label = g_strjoinv ("__", parts);
+      g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s",
+                                         gtk_recent_info_get_uri (info));
+      g_menu_append_item (self->recent_menu, item);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button), shown > 0);
+  g_list_free (ours);
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, VtWindow *self)
+{
+  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    {
+      vt_window_open (self, g_value_get_object (value));
+      return TRUE;
+    }
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  vt_window_open (self, files->data);
+  /* The others each get a window of their own. */
+  guint n_others = g_slist_length (files->next);
+  if (n_others > 0)
+    {
+      g_autofree GFile **others = g_new (GFile *, n_others);
+      guint i = 0;
+      for (GSList *l = files->next; l != NULL; l = l->next)
+        others[i++] = l->data;
+      g_application_open (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))), others,
+                          (int) n_others, "");
+    }
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+vt_window_dispose (GObject *object)
+{
+  VtWindow *self = VT_WINDOW (object);
+  g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  close_file_chooser (self);
+#if GTK_CHECK_VERSION(4, 10, 0)
+  g_clear_object (&self->chooser_cancellable);
+#endif
+  g_clear_pointer (&self->song, vt_loaded_song_unref);
+  g_clear_object (&self->recent_menu);
+  gtk_widget_dispose_template (GTK_WIDGET (self), VT_TYPE_WINDOW);
+  G_OBJECT_CLASS (vt_window_parent_class)->dispose (object);
+}
+
+static void
+vt_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VtWindow *self = VT_WINDOW (object);
+  switch (prop_id)
+    {
+    case PROP_SONG:
+      g_value_set_boxed (value, self->song);
+      break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, vt_window_get_loading (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vt_window_class_init (VtWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = vt_window_dispose;
+  object_class->get_property = vt_window_get_property;
+
+  properties[PROP_SONG] = g_param_spec_boxed ("song", NULL, NULL, VT_TYPE_LOADED_SONG,
+                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                     | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (VT_TYPE_WAVEFORM_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voxtrace/Voxtrace/ui/vt-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, recent_button);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, loading_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, waveform);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, song_info_label);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open",
+                                       NULL);
+}
+
+static void
+vt_window_init (VtWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_add_css_class (GTK_WIDGET (self), "vt-main-window");
+
+  self->recent_menu = g_menu_new ();
+  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (self->recent_menu));
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
+  rebuild_recent_menu (self);
+
+  GtkDropTarget *drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
+  gtk_drop_target_set_gtypes (drop_target, drop_types, G_N_ELEMENTS (drop_types));
+  g_signal_connect (drop_target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.dismiss-error", FALSE);
+  update_view (self);
+}
+
+VtWindow *
+vt_window_new (VtApplication *application)
+{
+  return g_object_new (VT_TYPE_WINDOW, "application", application, NULL);
+}
+
+VtLoadedSong *
+vt_window_get_song (VtWindow *self)
+{
+  g_return_val_if_fail (VT_IS_WINDOW (self), NULL);
+  return self->song;
+}
+
+gboolean
+vt_window_get_loading (VtWindow *self)
+{
+  g_return_val_if_fail (VT_IS_WINDOW (self), FALSE);
+  return self->load_cancellable != NULL;
+}
