@@ -94,6 +94,7 @@ static void
 update_view (VtWindow *self)
 {
   gboolean loading = self->load_cancellable != NULL;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-load", loading);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), loading);
   gtk_spinner_set_spinning (self->spinner, loading);
   gtk_spinner_set_spinning (self->loading_spinner, loading && self->song == NULL);
@@ -319,6 +320,15 @@ open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parame
 }
 
 static void
+cancel_load_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  /* on_song_loaded then sees G_IO_ERROR_CANCELLED and restores the view. */
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+}
+
+static void
 dismiss_error_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   hide_error (VT_WINDOW (widget));
@@ -464,9 +474,11 @@ vt_window_class_init (VtWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open",
                                        NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel-load", NULL);
 }
 
 static void
