@@ -2,12 +2,13 @@
  *
  * VtWindow: the main window, one song per window.
  *
- * It opens songs (Open button / Ctrl+O, drag and drop, the recent-songs
- * menu, the command line through VtApplication), loads them with
- * vt-song-loader off the UI thread while a spinner turns, shows the waveform
- * and tells the user in a banner when a song cannot be opened. Opening a new
- * song cancels a load still under way; a failed load keeps the song already
- * shown. It owns the VtLoadedSong it shows. UI thread only.
+ * It opens songs (Open button / Ctrl+O, drag and drop, the Recent menu /
+ * Alt+R, the command line through VtApplication), loads them with
+ * vt-song-loader off the UI thread while a spinner turns (Esc or Cancel
+ * abandons the load), shows the waveform and tells the user in a banner when
+ * a song cannot be opened. Opening a new song cancels a load still under way;
+ * a failed load keeps the song already shown. It owns the VtLoadedSong it
+ * shows. UI thread only.
  */
 #pragma once
 

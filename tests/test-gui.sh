@@ -116,7 +116,7 @@ color_box () { # FILE COLOR [GEOMETRY]
 }
 
 shot () { # FILE
-  import -window root "$1" 2>/dev/null
+  timeout 10 import -window root "$1" 2>/dev/null
 }
 
 ###########################################################################
@@ -180,7 +180,7 @@ wait_exit () { # SECONDS
 }
 
 focus () { # WINDOW
-  xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"
+  timeout 5 xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"
   sleep 0.2
 }
 
