@@ -474,6 +474,127 @@ test_stack (void)
   vt_net_free (net);
 }
 
+static void
+test_conv1d (void)
+{
+  VtNet *net = vt_net_new (17);
+  VtNode x = input (net, "x", 2, 3, 1, 21);
+  VtNode h = vt_net_conv1d (net, "down", x, &(VtConv1dConfig) { .out_channels = 4, .kernel = 5,
+                                                                .stride = 2 });
+  g_assert_cmpint (vt_net_get_shape (net, h).w, ==, 9); /* valid: (21 - 5) / 2 + 1 */
+  VtNode y = vt_net_conv_transpose1d (net, "up", vt_net_tanh (net, h), &(VtConv1dConfig) {
+                                        .out_channels = 2, .kernel = 4, .stride = 2,
+                                        .pad = 1 });
+  g_assert_cmpint (vt_net_get_shape (net, y).w, ==, 18);
+  g_assert_cmpint (vt_net_find_param (net, "up.weight")->dims[3], ==, 4);
+  finish (net, y, 40, FALSE);
+  vt_check_gradients (net, 1e-2, 80);
+  vt_net_free (net);
+}
+
+static void
+test_upsample_decimate (void)
+{
+  VtNet *net = vt_net_new (18);
+  VtNode x = input (net, "x", 2, 3, 1, 7);
+  VtNode up = vt_net_upsample_learned (net, "up", x);
+  g_assert_cmpint (vt_net_get_shape (net, up).w, ==, 13);
+  VtNode down = vt_net_decimate (net, vt_net_tanh (net, up));
+  g_assert_cmpint (vt_net_get_shape (net, down).w, ==, 7);
+  finish (net, vt_net_concat (net, up, vt_net_decimate (net, x), 3), 41, FALSE);
+  VtParam *w = vt_net_find_param (net, "up.weight");
+  /* starts as linear interpolation */
+  vt_net_forward (net, NULL);
+  const float *f = vt_net_get_value (net, x), *u = vt_net_get_value (net, up);
+  g_assert_cmpfloat (fabsf (u[1] - 0.5f * (f[0] + f[1])), <, 1e-6);
+  g_assert_cmpfloat (u[2], ==, f[1]);
+  w->data[0] = 1.5f;
+  w->data[1] = -0.7f;
+  vt_net_forward (net, NULL);
+  float s = 1.0f / (1.0f + expf (-1.5f));
+  g_assert_cmpfloat (fabsf (u[3] - (s * f[1] + (1 - s) * f[2])), <, 1e-6);
+  vt_check_gradients (net, 1e-2, 100);
+  vt_net_free (net);
+}
+
+static void
+test_group_norm (void)
+{
+  for (int groups = 1; groups <= 3; groups += 2)
+    {
+      VtNet *net = vt_net_new (19);
+      VtNode x = input (net, "x", 2, 6, 3, 5);
+      VtNode y = vt_net_tanh (net, vt_net_group_norm (net, "gn", x, groups));
+      finish (net, y, 42, FALSE);
+      VtParam *gamma = vt_net_find_param (net, "gn.weight");
+      for (int c = 0; c < 6; c++)
+        gamma->data[c] = 0.5f + 0.2f * c;
+      vt_check_gradients (net, 1e-2, 90);
+      vt_net_free (net);
+    }
+  VtNet *net = vt_net_new (19);
+  VtNode x = vt_net_input (net, "x", (VtShape) { 1, 5, 2, 2 });
+  g_assert_cmpint (vt_net_group_norm (net, "gn", x, 2), ==, VT_NODE_NONE);
+  VtError error = { 0 };
+  g_assert_cmpint (vt_net_plan (net, &error), !=, VT_STATUS_OK);
+  g_assert_nonnull (strstr (error.message, "5 channels cannot be split into 2 groups"));
+  vt_net_free (net);
+}
+
+static void
+test_discriminative_and_sum (void)
+{
+  VtNet *net = vt_net_new (20);
+  VtNode p1 = input (net, "p1", 2, 1, 3, 4), p2 = input (net, "p2", 2, 1, 3, 4);
+  VtNode t1 = input (net, "t1", 2, 1, 3, 4), t2 = input (net, "t2", 2, 1, 3, 4);
+  VtNode loss = vt_net_discriminative_loss (net, p1, p2, t1, t2, 0.05f);
+  g_assert_cmpint (vt_net_plan (net, NULL), ==, VT_STATUS_OK);
+  GRand *rand = g_rand_new_with_seed (43);
+  for (VtNode i = p1; i <= t2; i++)
+    vt_check_fill (net, i, rand, -1, 1);
+  g_rand_free (rand);
+  vt_check_gradients (net, 1e-3, 24);
+  vt_net_forward (net, NULL);
+  double sum = 0;
+  const float *a = vt_net_get_value (net, p1), *b = vt_net_get_value (net, p2);
+  const float *c = vt_net_get_value (net, t1), *d = vt_net_get_value (net, t2);
+  for (int i = 0; i < 24; i++)
+    sum += (a[i] - c[i]) * (a[i] - c[i]) + (b[i] - d[i]) * (b[i] - d[i])
+           - 0.05 * ((a[i] - d[i]) * (a[i] - d[i]) + (b[i] - c[i]) * (b[i] - c[i]));
+  g_assert_cmpfloat (fabs (vt_net_get_loss (net, loss) - sum / 24), <, 1e-6);
+  vt_net_free (net);
+
+  /* Wasserstein critic: one critic on concat (generated, real) along the batch */
+  net = vt_net_new (21);
+  VtNode fake = input (net, "generated", 3, 2, 1, 5);
+  VtNode real = vt_net_input (net, "real", (VtShape) { 3, 2, 1, 5 });
+  VtNode both = vt_net_concat (net, fake, real, 0);
+  g_assert_cmpint (vt_net_get_shape (net, both).n, ==, 6);
+  VtNode score = vt_net_dense (net, "critic", vt_net_tanh (net, both), 1);
+  VtNode sign = vt_net_input (net, "sign", vt_net_get_shape (net, score));
+  VtNode critic = vt_net_sum_loss (net, score, sign);
+  g_assert_cmpint (vt_net_plan (net, NULL), ==, VT_STATUS_OK);
+  rand = g_rand_new_with_seed (44);
+  vt_check_fill (net, fake, rand, -1, 1);
+  vt_check_fill (net, real, rand, -1, 1);
+  g_rand_free (rand);
+  float *w = vt_net_get_value (net, sign);
+  for (int i = 0; i < 6; i++)
+    w[i] = i < 3 ? 1.0f / 3 : -1.0f / 3;
+  vt_check_gradients (net, 1e-2, 30);
+  vt_net_forward (net, NULL);
+  const float *sc = vt_net_get_value (net, score);
+  double expect = (sc[0] + sc[1] + sc[2] - sc[3] - sc[4] - sc[5]) / 3;
+  g_assert_cmpfloat (fabs (vt_net_get_loss (net, critic) - expect), <, 1e-6);
+  VtParam *weight = vt_net_find_param (net, "critic.weight");
+  weight->data[0] = 3.0f;
+  weight->data[1] = -3.0f;
+  g_assert_cmpint (vt_net_clip_weights (net, "critic", 0.01f), ==, 2);
+  g_assert_cmpfloat (weight->data[0], ==, 0.01f);
+  g_assert_cmpfloat (weight->data[1], ==, -0.01f);
+  vt_net_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -489,5 +610,9 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/grad/add-mul", test_add_mul);
   g_test_add_func ("/nn/grad/losses", test_losses);
   g_test_add_func ("/nn/grad/stack", test_stack);
+  g_test_add_func ("/nn/grad/conv1d", test_conv1d);
+  g_test_add_func ("/nn/grad/upsample-decimate", test_upsample_decimate);
+  g_test_add_func ("/nn/grad/group-norm", test_group_norm);
+  g_test_add_func ("/nn/grad/discriminative-and-wasserstein", test_discriminative_and_sum);
   return g_test_run ();
 }

@@ -91,8 +91,8 @@ vt_layer_infer (VtNet *net, VtNodeRec *node, size_t *scratch, VtError *error)
       {
         VtShape b = net->nodes[node->inputs[1]].shape;
         int axis = node->axis;
-        if (axis < 1 || axis > 3)
-          return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "concat: axis %d is not 1, 2 or 3",
+        if (axis < 0 || axis > 3)
+          return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "concat: axis %d is not 0 to 3",
                                axis);
         for (int i = 0; i < 4; i++)
           if (i != axis && dim_of (in, i) != dim_of (b, i))
@@ -101,7 +101,9 @@ vt_layer_infer (VtNet *net, VtNodeRec *node, size_t *scratch, VtError *error)
                                  "differ outside axis %d",
                                  net->nodes[node->inputs[0]].name, in.n, in.c, in.h, in.w,
                                  net->nodes[node->inputs[1]].name, b.n, b.c, b.h, b.w, axis);
-        if (axis == 1)
+        if (axis == 0)
+          node->shape.n += b.n;
+        else if (axis == 1)
           node->shape.c += b.c;
         else if (axis == 2)
           node->shape.h += b.h;

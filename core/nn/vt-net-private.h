@@ -8,7 +8,7 @@
 
 #include "vt-net.h"
 
-#define VT_NODE_MAX_INPUTS 3
+#define VT_NODE_MAX_INPUTS 4
 #define VT_NODE_NAME_SIZE 80
 #define VT_ALIGN_FLOATS 16
 
@@ -33,7 +33,15 @@ typedef enum
   VT_OP_LOSS_MSE,
   VT_OP_LOSS_BCE,
   VT_OP_LOSS_CE,
+  /* vt-sequence.c */
+  VT_OP_UPSAMPLE_LEARNED,
+  VT_OP_DECIMATE,
+  VT_OP_GROUP_NORM,
+  VT_OP_LOSS_DISCRIMINATIVE,
+  VT_OP_LOSS_SUM,
 } VtOp;
+
+#define VT_OP_IS_SEQUENCE(op) ((op) >= VT_OP_UPSAMPLE_LEARNED)
 
 typedef struct
 {
@@ -54,6 +62,7 @@ typedef struct
   /* op settings */
   VtConv2dConfig conv;
   float alpha;          /* leaky slope, dropout p, loss scale */
+  float gamma;          /* discriminative loss weight */
   int axis;             /* softmax, concat, cross-entropy */
   int crop_h, crop_w;
   double loss_value;
@@ -114,6 +123,19 @@ void vt_layer_backward (VtNet *net, VtNodeRec *node);
 VtStatus vt_loss_infer (VtNet *net, VtNodeRec *node, VtError *error);
 void vt_loss_forward (VtNet *net, VtNodeRec *node);
 void vt_loss_backward (VtNet *net, VtNodeRec *node);
+
+VtStatus vt_seq_infer (VtNet *net, VtNodeRec *node, VtError *error);
+void vt_seq_forward (VtNet *net, VtNodeRec *node);
+void vt_seq_backward (VtNet *net, VtNodeRec *node);
+
+/* Building blocks for layer constructors outside vt-net.c: a new node (its
+ * inputs checked), then shape inference (VT_NODE_NONE and the error recorded
+ * on failure). */
+VtNode vt_net_node_new (VtNet *net, VtOp op, const char *name, int n_inputs, int n_required,
+                        const VtNode *inputs);
+VtNode vt_net_node_finish (VtNet *net, VtNode id);
+void vt_net_record_error (VtNet *net, VtStatus status, const char *format, ...)
+  __attribute__ ((format (printf, 3, 4)));
 
 /* Adds a parameter (zeroed); returns its index or -1 (error recorded). */
 int vt_net_add_param (VtNet *net, const char *node_name, const char *suffix, int n_dims,

@@ -186,6 +186,12 @@ infer_node (VtNet *net, VtNodeRec *node, size_t *scratch, VtError *error)
     case VT_OP_LOSS_BCE:
     case VT_OP_LOSS_CE:
       return vt_loss_infer (net, node, error);
+    case VT_OP_UPSAMPLE_LEARNED:
+    case VT_OP_DECIMATE:
+    case VT_OP_GROUP_NORM:
+    case VT_OP_LOSS_DISCRIMINATIVE:
+    case VT_OP_LOSS_SUM:
+      return vt_seq_infer (net, node, error);
     default:
       return vt_layer_infer (net, node, scratch, error);
     }
@@ -503,6 +509,30 @@ vt_net_set_loss_scale (VtNet *net, VtNode loss, float scale)
     net->nodes[loss].alpha = scale;
 }
 
+VtNode
+vt_net_node_new (VtNet *net, VtOp op, const char *name, int n_inputs, int n_required,
+                 const VtNode *inputs)
+{
+  return new_node (net, op, name, n_inputs, n_required, inputs);
+}
+
+VtNode
+vt_net_node_finish (VtNet *net, VtNode id)
+{
+  return finish_node (net, id);
+}
+
+void
+vt_net_record_error (VtNet *net, VtStatus status, const char *format, ...)
+{
+  if (net->build_error.status != VT_STATUS_OK)
+    return;
+  va_list args;
+  va_start (args, format);
+  vt_error_setv (&net->build_error, status, format, args);
+  va_end (args);
+}
+
 double
 vt_net_get_loss (const VtNet *net, VtNode loss)
 {
@@ -655,6 +685,13 @@ vt_net_forward (VtNet *net, VtError *error)
         case VT_OP_LOSS_CE:
           vt_loss_forward (net, node);
           break;
+        case VT_OP_UPSAMPLE_LEARNED:
+        case VT_OP_DECIMATE:
+        case VT_OP_GROUP_NORM:
+        case VT_OP_LOSS_DISCRIMINATIVE:
+        case VT_OP_LOSS_SUM:
+          vt_seq_forward (net, node);
+          break;
         default:
           vt_layer_forward (net, node);
           break;
@@ -692,6 +729,13 @@ vt_net_backward (VtNet *net, VtError *error)
         case VT_OP_LOSS_BCE:
         case VT_OP_LOSS_CE:
           vt_loss_backward (net, node);
+          break;
+        case VT_OP_UPSAMPLE_LEARNED:
+        case VT_OP_DECIMATE:
+        case VT_OP_GROUP_NORM:
+        case VT_OP_LOSS_DISCRIMINATIVE:
+        case VT_OP_LOSS_SUM:
+          vt_seq_backward (net, node);
           break;
         default:
           vt_layer_backward (net, node);

@@ -105,7 +105,8 @@ VtNode vt_net_softmax (VtNet *net, VtNode x, int axis);
 /* Inverted dropout: in training, zeroes each element with probability p and
  * scales the rest by 1 / (1 - p); identity otherwise. */
 VtNode vt_net_dropout (VtNet *net, VtNode x, float p);
-/* Joins a and b along axis (1..3); the other dims must match. */
+/* Joins a and b along axis (0..3; 0 = batch, e.g. real and generated
+ * examples through one critic); the other dims must match. */
 VtNode vt_net_concat (VtNet *net, VtNode a, VtNode b, int axis);
 /* Centre-crops H and W to h x w (offset (H - h) / 2, rounding down). */
 VtNode vt_net_crop (VtNet *net, VtNode x, int h, int w);
@@ -132,6 +133,46 @@ VtNode vt_net_cross_entropy_loss (VtNet *net, VtNode logits, VtNode target, VtNo
 void vt_net_set_loss_scale (VtNet *net, VtNode loss, float scale);
 /* The loss value after the last forward. */
 double vt_net_get_loss (const VtNet *net, VtNode loss);
+
+/* --- Sequences (Wave-U-Net, recurrent baseline), norms, more losses ------ */
+
+/* 1-D signals are N x C x 1 x T. conv1d / its transpose are conv2d with a
+ * 1 x kernel kernel (weights out x in x 1 x k, resp. in x out x 1 x k). */
+typedef struct
+{
+  int out_channels;
+  int kernel;
+  int stride, pad, dilation, output_pad; /* as VtConv2dConfig, along T */
+  bool no_bias;
+} VtConv1dConfig;
+VtNode vt_net_conv1d (VtNet *net, const char *name, VtNode x, const VtConv1dConfig *config);
+VtNode vt_net_conv_transpose1d (VtNet *net, const char *name, VtNode x,
+                                const VtConv1dConfig *config);
+/* Wave-U-Net's learned upsampling along W (T -> 2T - 1, no padding):
+ * out[2t] = f(t), out[2t+1] = sigmoid (w_c) f(t) + (1 - sigmoid (w_c)) f(t+1),
+ * one weight per channel ("<name>.weight", starting at 0: linear). */
+VtNode vt_net_upsample_learned (VtNet *net, const char *name, VtNode x);
+/* Decimation along W: keeps every other sample, T -> (T + 1) / 2. */
+VtNode vt_net_decimate (VtNet *net, VtNode x);
+/* Group norm: per sample, over each group of C / groups channels and all
+ * H x W; per-channel "<name>.weight" / "<name>.bias"; eps 1e-5. C must be a
+ * multiple of groups. groups = 1 is layer norm over C, H, W. */
+VtNode vt_net_group_norm (VtNet *net, const char *name, VtNode x, int groups);
+VtNode vt_net_layer_norm (VtNet *net, const char *name, VtNode x);
+/* Huang et al.'s discriminative objective for two sources, per element mean:
+ * |p1 - t1|^2 + |p2 - t2|^2 - gamma (|p1 - t2|^2 + |p2 - t1|^2). */
+VtNode vt_net_discriminative_loss (VtNet *net, VtNode pred1, VtNode pred2, VtNode target1,
+                                   VtNode target2, float gamma);
+/* sum (weight * x) (weight: an input of x's shape; VT_NODE_NONE: the mean
+ * of x). The Wasserstein losses: run the critic once on
+ * concat (generated, real) along axis 0 (N each) giving scores, then
+ *   critic loss    = sum_loss (scores, w) with w = +1/N generated, -1/N real
+ *   separator loss = sum_loss (scores, w) with w = -1/N generated, 0 real
+ * and keep the critic Lipschitz with vt_net_clip_weights after each step. */
+VtNode vt_net_sum_loss (VtNet *net, VtNode x, VtNode weight);
+/* Clamps every trainable parameter whose name starts with prefix to
+ * [-limit, limit] (WGAN weight clipping); returns how many were matched. */
+int vt_net_clip_weights (VtNet *net, const char *prefix, float limit);
 
 /* --- Running ------------------------------------------------------------ */
 
