@@ -595,6 +595,32 @@ test_discriminative_and_sum (void)
   vt_net_free (net);
 }
 
+static void
+test_recurrent (void)
+{
+  for (int kind = 0; kind < 2; kind++)
+    for (int shape = 0; shape < 2; shape++)
+      {
+        VtNet *net = vt_net_new (22 + kind);
+        int n = shape ? 3 : 1, c = shape ? 5 : 2, t = shape ? 7 : 4, hidden = shape ? 4 : 3;
+        VtNode x = input (net, "x", n, c, 1, t);
+        VtNode h = kind ? vt_net_gru (net, "rnn", x, hidden) : vt_net_lstm (net, "rnn", x, hidden);
+        VtShape s = vt_net_get_shape (net, h);
+        g_assert_true (s.n == n && s.c == hidden && s.h == 1 && s.w == t);
+        /* two layers: the gradient also flows through a recurrent input */
+        VtNode y = kind ? vt_net_gru (net, "rnn2", h, 2) : vt_net_lstm (net, "rnn2", h, 2);
+        finish (net, y, 50 + kind, FALSE);
+        vt_check_gradients (net, 1e-2, 60);
+        /* causal: the first frame's output ignores later frames */
+        vt_net_forward (net, NULL);
+        float first = vt_net_get_value (net, h)[0];
+        vt_net_get_value (net, x)[t - 1] += 1.0f;
+        vt_net_forward (net, NULL);
+        g_assert_cmpfloat (vt_net_get_value (net, h)[0], ==, first);
+        vt_net_free (net);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -614,5 +640,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/grad/upsample-decimate", test_upsample_decimate);
   g_test_add_func ("/nn/grad/group-norm", test_group_norm);
   g_test_add_func ("/nn/grad/discriminative-and-wasserstein", test_discriminative_and_sum);
+  g_test_add_func ("/nn/grad/lstm-gru", test_recurrent);
   return g_test_run ();
 }

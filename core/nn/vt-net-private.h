@@ -39,9 +39,11 @@ typedef enum
   VT_OP_GROUP_NORM,
   VT_OP_LOSS_DISCRIMINATIVE,
   VT_OP_LOSS_SUM,
+  /* vt-recurrent.c */
+  VT_OP_LSTM,
+  VT_OP_GRU,
 } VtOp;
 
-#define VT_OP_IS_SEQUENCE(op) ((op) >= VT_OP_UPSAMPLE_LEARNED)
 
 typedef struct
 {
@@ -123,6 +125,10 @@ void vt_layer_backward (VtNet *net, VtNodeRec *node);
 VtStatus vt_loss_infer (VtNet *net, VtNodeRec *node, VtError *error);
 void vt_loss_forward (VtNet *net, VtNodeRec *node);
 void vt_loss_backward (VtNet *net, VtNodeRec *node);
+
+VtStatus vt_rnn_infer (VtNet *net, VtNodeRec *node, size_t *scratch, VtError *error);
+void vt_rnn_forward (VtNet *net, VtNodeRec *node);
+void vt_rnn_backward (VtNet *net, VtNodeRec *node);
 
 VtStatus vt_seq_infer (VtNet *net, VtNodeRec *node, VtError *error);
 void vt_seq_forward (VtNet *net, VtNodeRec *node);

@@ -192,6 +192,9 @@ infer_node (VtNet *net, VtNodeRec *node, size_t *scratch, VtError *error)
     case VT_OP_LOSS_DISCRIMINATIVE:
     case VT_OP_LOSS_SUM:
       return vt_seq_infer (net, node, error);
+    case VT_OP_LSTM:
+    case VT_OP_GRU:
+      return vt_rnn_infer (net, node, scratch, error);
     default:
       return vt_layer_infer (net, node, scratch, error);
     }
@@ -692,6 +695,10 @@ vt_net_forward (VtNet *net, VtError *error)
         case VT_OP_LOSS_SUM:
           vt_seq_forward (net, node);
           break;
+        case VT_OP_LSTM:
+        case VT_OP_GRU:
+          vt_rnn_forward (net, node);
+          break;
         default:
           vt_layer_forward (net, node);
           break;
@@ -736,6 +743,10 @@ vt_net_backward (VtNet *net, VtError *error)
         case VT_OP_LOSS_DISCRIMINATIVE:
         case VT_OP_LOSS_SUM:
           vt_seq_backward (net, node);
+          break;
+        case VT_OP_LSTM:
+        case VT_OP_GRU:
+          vt_rnn_backward (net, node);
           break;
         default:
           vt_layer_backward (net, node);
@@ -805,6 +816,12 @@ vt_net_get_forward_flops (const VtNet *net)
       VtNodeRec *node = &mutable_net->nodes[i];
       if (node->op == VT_OP_CONV2D || node->op == VT_OP_CONV_TRANSPOSE2D)
         flops += vt_conv_flops (mutable_net, node);
+      else if (node->op == VT_OP_LSTM || node->op == VT_OP_GRU)
+        {
+          VtShape s = net->nodes[node->inputs[0]].shape;
+          double gates = (node->op == VT_OP_LSTM ? 4.0 : 3.0) * node->conv.out_channels;
+          flops += 2.0 * s.n * (double) s.w * gates * (s.c + node->conv.out_channels);
+        }
       else if (node->op == VT_OP_DENSE)
         {
           VtShape s = net->nodes[node->inputs[0]].shape;

@@ -170,6 +170,12 @@ VtNode vt_net_discriminative_loss (VtNet *net, VtNode pred1, VtNode pred2, VtNod
  *   separator loss = sum_loss (scores, w) with w = -1/N generated, 0 real
  * and keep the critic Lipschitz with vt_net_clip_weights after each step. */
 VtNode vt_net_sum_loss (VtNet *net, VtNode x, VtNode weight);
+/* Recurrent layers over a sequence N x C x 1 x T, from a zero state; output
+ * N x hidden x 1 x T. PyTorch's equations and gate order (LSTM: i, f, g, o;
+ * GRU: r, z, n) and parameter names: "<name>.weight_ih" (gates*hidden x C),
+ * "<name>.weight_hh" (gates*hidden x hidden), "<name>.bias_ih", ".bias_hh". */
+VtNode vt_net_lstm (VtNet *net, const char *name, VtNode x, int hidden);
+VtNode vt_net_gru (VtNet *net, const char *name, VtNode x, int hidden);
 /* Clamps every trainable parameter whose name starts with prefix to
  * [-limit, limit] (WGAN weight clipping); returns how many were matched. */
 int vt_net_clip_weights (VtNet *net, const char *prefix, float limit);
