@@ -7,6 +7,7 @@
  * straight into the NCHW output.
  */
 #include "vt-net-private.h"
+#include "vt-parallel.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -43,52 +44,67 @@ valid_columns (const Geometry *g, int off, int *lo, int *hi)
   *hi = last;
 }
 
-/* One sample's patches into col (rows c*kh*kw, row stride ld). */
-static void
-im2col (const Geometry *g, const float *x, float *col, size_t ld)
+typedef struct
 {
-  for (int ci = 0; ci < g->c; ci++)
-    for (int ki = 0; ki < g->kh; ki++)
-      for (int kj = 0; kj < g->kw; kj++)
+  const Geometry *g;
+  const float *x;
+  float *col;
+  size_t ld;
+} Patches;
+
+/* Rows [begin, end) (each one (channel, kernel row, kernel column)) of one
+ * sample's patches into col (row stride ld). */
+static void
+im2col_rows (void *data, size_t begin, size_t end)
+{
+  const Patches *p = data;
+  const Geometry *g = p->g;
+  for (size_t r = begin; r < end; r++)
+    {
+      int ci = (int) (r / (size_t) (g->kh * g->kw));
+      int ki = (int) (r / (size_t) g->kw % (size_t) g->kh);
+      int kj = (int) (r % (size_t) g->kw);
+      float *row = p->col + r * p->ld;
+      const float *plane = p->x + (size_t) ci * g->h * g->w;
+      int off = kj * g->dw - g->pw;
+      int lo, hi;
+      valid_columns (g, off, &lo, &hi);
+      for (int oh = 0; oh < g->oh; oh++)
         {
-          float *row = col + ((size_t) (ci * g->kh + ki) * g->kw + kj) * ld;
-          const float *plane = x + (size_t) ci * g->h * g->w;
-          int off = kj * g->dw - g->pw;
-          int lo, hi;
-          valid_columns (g, off, &lo, &hi);
-          for (int oh = 0; oh < g->oh; oh++)
+          float *dst = row + (size_t) oh * g->ow;
+          int ih = oh * g->sh - g->ph + ki * g->dh;
+          if (ih < 0 || ih >= g->h)
             {
-              float *dst = row + (size_t) oh * g->ow;
-              int ih = oh * g->sh - g->ph + ki * g->dh;
-              if (ih < 0 || ih >= g->h)
-                {
-                  memset (dst, 0, (size_t) g->ow * sizeof (float));
-                  continue;
-                }
-              const float *src = plane + (size_t) ih * g->w + off;
-              for (int o = 0; o < lo; o++)
-                dst[o] = 0.0f;
-              if (g->sw == 1)
-                memcpy (dst + lo, src + lo, (size_t) (hi - lo) * sizeof (float));
-              else
-                for (int o = lo; o < hi; o++)
-                  dst[o] = src[o * g->sw];
-              for (int o = hi; o < g->ow; o++)
-                dst[o] = 0.0f;
+              memset (dst, 0, (size_t) g->ow * sizeof (float));
+              continue;
             }
+          const float *src = plane + (size_t) ih * g->w + off;
+          for (int o = 0; o < lo; o++)
+            dst[o] = 0.0f;
+          if (g->sw == 1)
+            memcpy (dst + lo, src + lo, (size_t) (hi - lo) * sizeof (float));
+          else
+            for (int o = lo; o < hi; o++)
+              dst[o] = src[o * g->sw];
+          for (int o = hi; o < g->ow; o++)
+            dst[o] = 0.0f;
         }
+    }
 }
 
-/* The transpose of im2col: adds col's entries into x. */
+/* The transpose of im2col for channels [begin, end): adds col into x.
+ * Kernel offsets overlap in x, so only channels are split between threads. */
 static void
-col2im (const Geometry *g, const float *col, size_t ld, float *x)
+col2im_channels (void *data, size_t begin, size_t end)
 {
-  for (int ci = 0; ci < g->c; ci++)
+  const Patches *p = data;
+  const Geometry *g = p->g;
+  for (int ci = (int) begin; ci < (int) end; ci++)
     for (int ki = 0; ki < g->kh; ki++)
       for (int kj = 0; kj < g->kw; kj++)
         {
-          const float *row = col + ((size_t) (ci * g->kh + ki) * g->kw + kj) * ld;
-          float *plane = x + (size_t) ci * g->h * g->w;
+          const float *row = p->col + ((size_t) (ci * g->kh + ki) * g->kw + kj) * p->ld;
+          float *plane = (float *) p->x + (size_t) ci * g->h * g->w;
           int off = kj * g->dw - g->pw;
           int lo, hi;
           valid_columns (g, off, &lo, &hi);
@@ -107,6 +123,30 @@ col2im (const Geometry *g, const float *col, size_t ld, float *x)
                   dst[o * g->sw] += src[o];
             }
         }
+}
+
+static size_t
+grain_of (const Geometry *g, size_t items_per_unit)
+{
+  size_t work = items_per_unit > 0 ? items_per_unit : 1;
+  size_t grain = 16384 / work;
+  return grain > 0 ? grain : 1;
+}
+
+static void
+im2col (const Geometry *g, const float *x, float *col, size_t ld)
+{
+  Patches p = { g, x, col, ld };
+  vt_parallel_for ((size_t) g->c * g->kh * g->kw, grain_of (g, (size_t) g->oh * g->ow),
+                   im2col_rows, &p);
+}
+
+static void
+col2im (const Geometry *g, const float *col, size_t ld, float *x)
+{
+  Patches p = { g, x, (float *) col, ld };
+  vt_parallel_for ((size_t) g->c, grain_of (g, (size_t) g->kh * g->kw * g->oh * g->ow),
+                   col2im_channels, &p);
 }
 
 /* Samples [n0, n0 + g) of an NCHW tensor (c channels of s positions) into a
