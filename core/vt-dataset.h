@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vt-half.h"
 #include "vt-pitch-track.h"
 #include "vt-status.h"
 #include "vt-stft.h"
@@ -186,9 +187,7 @@ int vt_dataset_cache_find (const VtDatasetCache *cache, const char *name);
 /* Which cached clips are in split (indices may be NULL); returns the count. */
 int vt_dataset_cache_split (const VtDatasetCache *cache, VtSplit split, int *indices);
 
-/* float16 <-> float (IEEE binary16, round to nearest even). */
-uint16_t vt_half_from_float (float value);
-float vt_half_to_float (uint16_t half);
+/* float16 <-> float: vt-half.h. */
 
 /* ---- patches ---- */
 

@@ -10,6 +10,7 @@
 #include "vt-features.h"
 #include "vt-harmonic-map.h"
 #include "vt-stft.h"
+#include "vt-unet.h"
 #include "vt-weights.h"
 
 #define F0_HEAD_CHANNELS 4
@@ -23,51 +24,20 @@ struct VtModel
   float *window_scratch; /* logits / map of one window */
 };
 
-/* Jansson et al.'s U-Net body: returns the last decoder feature map (before
- * the final transposed convolution), of shape N x base x H/2 x W/2, and the
- * final layer's output with out_channels at full resolution. */
+/* Jansson et al.'s U-Net (vt-unet) up to its logits: out_channels maps at
+ * the input's resolution, for the heads to read. */
 static VtNode
 unet (VtNet *net, const char *prefix, VtNode x, int base, int out_channels)
 {
-  VtNode skips[VT_MODEL_DEPTH];
-  VtNode h = x;
-  char name[64];
-  for (int level = 0; level < VT_MODEL_DEPTH; level++)
-    {
-      int channels = base << level;
-      snprintf (name, sizeof name, "%s.enc%d", prefix, level + 1);
-      h = vt_net_conv2d (net, name, h, &(VtConv2dConfig) { .out_channels = channels,
-                                                         .kernel_h = 5, .kernel_w = 5,
-                                                         .stride_h = 2, .stride_w = 2,
-                                                         .pad_h = 2, .pad_w = 2 });
-      snprintf (name, sizeof name, "%s.enc%d.bn", prefix, level + 1);
-      h = vt_net_batch_norm (net, name, h);
-      h = vt_net_leaky_relu (net, h, 0.2f);
-      skips[level] = h;
-    }
-  for (int level = VT_MODEL_DEPTH - 1; level >= 1; level--)
-    {
-      int channels = base << (level - 1);
-      snprintf (name, sizeof name, "%s.dec%d", prefix, level + 1);
-      h = vt_net_conv_transpose2d (net, name, h,
-                                   &(VtConv2dConfig) { .out_channels = channels, .kernel_h = 5,
-                                                       .kernel_w = 5, .stride_h = 2,
-                                                       .stride_w = 2, .pad_h = 2, .pad_w = 2,
-                                                       .output_pad_h = 1, .output_pad_w = 1 });
-      snprintf (name, sizeof name, "%s.dec%d.bn", prefix, level + 1);
-      h = vt_net_batch_norm (net, name, h);
-      h = vt_net_relu (net, h);
-      if (level >= VT_MODEL_DEPTH - 3)
-        h = vt_net_dropout (net, h, 0.5f);
-      h = vt_net_concat (net, h, skips[level - 1], 1);
-    }
-  snprintf (name, sizeof name, "%s.dec1", prefix);
-  return vt_net_conv_transpose2d (net, name, h,
-                                  &(VtConv2dConfig) { .out_channels = out_channels,
-                                                      .kernel_h = 5, .kernel_w = 5,
-                                                      .stride_h = 2, .stride_w = 2, .pad_h = 2,
-                                                      .pad_w = 2, .output_pad_h = 1,
-                                                      .output_pad_w = 1 });
+  VtUnetConfig config = vt_unet_config_default ();
+  config.out_channels = out_channels;
+  config.depth = VT_MODEL_DEPTH;
+  config.base_channels = base;
+  config.output = VT_UNET_OUTPUT_NONE;
+  VtUnet unet;
+  if (vt_unet_build (net, prefix, x, &config, &unet, NULL) != VT_STATUS_OK)
+    return VT_NODE_NONE;
+  return unet.logits;
 }
 
 /* A per-frame head: a convolution spanning all 512 bins of x. */

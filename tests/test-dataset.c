@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vt-dataset.h"
+#include "vt-half.h"
 #include "vt-f0.h"
 #include "vt-features.h"
 #include "vt-test-util.h"
