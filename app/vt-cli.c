@@ -13,6 +13,7 @@ typedef struct
 
 static const VtCommand commands[] = {
   { "info", vt_cmd_info, "print a song's rate, channels, duration and format" },
+  { "metrics", vt_cmd_metrics, "BSS Eval SDR/SIR/SAR/ISR of stems against references" },
 };
 
 int

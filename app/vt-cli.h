@@ -26,3 +26,4 @@ int vt_cli_fail (const char *command, const char *format, ...) G_GNUC_PRINTF (2,
 gboolean vt_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
 
 int vt_cmd_info (int argc, char **argv);
+int vt_cmd_metrics (int argc, char **argv);
