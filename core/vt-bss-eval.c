@@ -971,12 +971,14 @@ evaluate_segment (VtBssEval *self, const VtBssSignals *s, int64_t start, int64_t
                   bool images, bool all_pairs, const VtBssScores *scores, int64_t n_windows,
                   int64_t k, VtError *error)
 {
+  /* Progress within the pass over the whole signal; windows report their own. */
+  const double progress_span = n_windows == 1 ? 0.5 : 0.0;
   const int ns = s->n_sources;
   const int nt = ns * s->n_channels;
   VtStatus status = select_basis (self, s, start, length, error);
   if (status != VT_STATUS_OK)
     return status;
-  status = correlate (self, s, start, length, 0.0, 0.0);
+  status = correlate (self, s, start, length, 0.0, progress_span);
   if (status == VT_STATUS_OK)
     status = solve_all (self, ns, nt, 0.0);
   if (status == VT_STATUS_OK)
@@ -1015,7 +1017,12 @@ evaluate_v3 (VtBssEval *self, const VtBssSignals *s, bool framewise, int64_t win
   bool all_pairs = compute_permutation && ns > 1;
   int64_t n_windows = framewise ? vt_bss_eval_v3_window_count (s->n_frames, window, hop) : 1;
   if (n_windows == 1)
-    return evaluate_segment (self, s, 0, s->n_frames, images, all_pairs, scores, 1, 0, error);
+    {
+      status = evaluate_segment (self, s, 0, s->n_frames, images, all_pairs, scores, 1, 0, error);
+      if (status == VT_STATUS_OK && !report (self, 1.0))
+        return numeric_error (VT_STATUS_CANCELLED, error);
+      return status;
+    }
 
   for (int64_t k = 0; k < n_windows; k++)
     {

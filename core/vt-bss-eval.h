@@ -44,7 +44,13 @@
  * How it is fast: correlations come from blocked FFTs (double precision, the
  * whole signal is never transformed at once), the Gram matrix is factored
  * once by LAPACK's Cholesky (OpenBLAS) for all estimates, and projections are
- * overlap-save FFT convolutions.
+ * overlap-save FFT convolutions. A 4-minute stereo pair takes about 1.2 s of
+ * CPU in v4 (bench/bench-metrics). Music's Gram matrices are ill-conditioned
+ * (band-limited references: condition numbers of 1e12-1e15), so the Cholesky
+ * solution is refined twice with residuals in long double; this makes the
+ * scores independent of OpenBLAS's thread count. Estimates far outside the
+ * references' band (e.g. noise with a DC offset) still get SIR values that
+ * rounding moves by about 0.01 dB, in museval as here.
  *
  * Signals: n_sources references and as many estimates, each an interleaved
  * float buffer of n_frames * n_channels samples, borrowed for the call.
