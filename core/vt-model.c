@@ -197,6 +197,21 @@ vt_model_load_memory (const void *f0_data, size_t f0_size, const void *mask_data
   return model;
 }
 
+VtModel *
+vt_model_dup (VtModel *model, VtError *error)
+{
+  VtModel *copy = model_new (error);
+  if (copy == NULL)
+    return NULL;
+  if (vt_net_copy_weights (copy->f0_net, model->f0_net, error) != VT_STATUS_OK
+      || vt_net_copy_weights (copy->mask_net, model->mask_net, error) != VT_STATUS_OK)
+    {
+      vt_model_free (copy);
+      return NULL;
+    }
+  return copy;
+}
+
 void
 vt_model_free (VtModel *model)
 {

@@ -78,6 +78,9 @@ typedef struct VtModel VtModel;
 VtModel *vt_model_load_files (const char *f0_path, const char *mask_path, VtError *error);
 VtModel *vt_model_load_memory (const void *f0_data, size_t f0_size, const void *mask_data,
                                size_t mask_size, VtError *error);
+/* An independent copy with the same weights (adaptation fine-tunes copies;
+ * the shipped weights are never modified). */
+VtModel *vt_model_dup (VtModel *model, VtError *error);
 void vt_model_free (VtModel *model);
 
 /* Borrowed networks (batch 1 x VT_MODEL_WINDOW inference shape). */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vt-audio.h"
+#include "vt-cli.h"
+#include "vt-nn-bench.h"
+
+/* `voxtrace bench separate`: end-to-end speed of `voxtrace separate` on a
+ * 4-minute 44.1 kHz stereo song (decode -> F0 -> mask -> stems on disk) as
+ * a multiple of real time, and the peak memory of separating a 10-minute
+ * song, each measured on a child process so that nothing else counts. The
+ * songs are the bundled demo looped (or any song given with --song). */
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Writes minutes of song_path looped, at its own rate and channels. */
+static gboolean
+make_long_song (const char *song_path, double minutes, const char *out_path, GError **error)
+{
+  VtAudio song;
+  vt_audio_init (&song);
+  VtError core_error = { 0 };
+  if (vt_audio_load (song_path, &song, &core_error) != VT_STATUS_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", core_error.message);
+      return FALSE;
+    }
+  int64_t frames = (int64_t) (minutes * 60 * song.sample_rate);
+  VtAudioWriter *writer = vt_audio_writer_open (out_path, song.channels, song.sample_rate,
+                                                VT_FILE_FORMAT_FLAC, &core_error);
+  gboolean ok = writer != NULL;
+  for (int64_t done = 0; ok && done < frames;)
+    {
+      int64_t n = MIN (song.frames, frames - done);
+      ok = vt_audio_writer_write (writer, song.samples, n, &core_error) == VT_STATUS_OK;
+      done += n;
+    }
+  if (writer && ok)
+    ok = vt_audio_writer_commit (writer, &core_error) == VT_STATUS_OK;
+  else if (writer)
+    vt_audio_writer_abort (writer);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", core_error.message);
+  vt_audio_clear (&song);
+  return ok;
+}
+
+/* Runs `voxtrace separate song -o dir`; returns wall seconds and peak MB. */
+static gboolean
+run_separate (const char *self, const char *song, const char *dir, const char *model,
+              double *seconds, double *peak_mb)
+{
+  double start = now_s ();
+  pid_t pid = fork ();
+  if (pid < 0)
+    return FALSE;
+  if (pid == 0)
+    {
+      if (model)
+        execl (self, self, "separate", song, "-o", dir, "--model", model, (char *) NULL);
+      else
+        execl (self, self, "separate", song, "-o", dir, (char *) NULL);
+      _exit (127);
+    }
+  int status = 0;
+  struct rusage usage;
+  if (wait4 (pid, &status, 0, &usage) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return FALSE;
+  *seconds = now_s () - start;
+  *peak_mb = usage.ru_maxrss / 1024.0;
+  return TRUE;
+}
+
+static int
+bench_separate (const char *song, const char *model)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("voxtrace-bench-XXXXXX", &error);
+  if (dir == NULL)
+    return vt_cli_fail ("bench", "%s", error->message);
+  g_autofree char *four = g_build_filename (dir, "four-minutes.flac", NULL);
+  g_autofree char *ten = g_build_filename (dir, "ten-minutes.flac", NULL);
+  int exit_status = 0;
+  if (!make_long_song (song, 4, four, &error) || !make_long_song (song, 10, ten, &error))
+    exit_status = vt_cli_fail ("bench", "%s", error->message);
+  double seconds = 0, peak = 0, seconds10 = 0, peak10 = 0;
+  if (exit_status == 0
+      && (!run_separate (self, four, dir, model, &seconds, &peak)
+          || !run_separate (self, ten, dir, model, &seconds10, &peak10)))
+    exit_status = vt_cli_fail ("bench", "voxtrace separate failed");
+  if (exit_status == 0)
+    {
+      printf ("separate_4min_s: %.2f\n", seconds);
+      printf ("separate_x_realtime: %.1f\n", 240.0 / seconds);
+      printf ("separate_10min_s: %.2f\n", seconds10);
+      printf ("separate_peak_mb: %.0f\n", peak10);
+    }
+  g_autofree char *cleanup = g_strdup_printf ("rm -rf '%s'", dir);
+  if (system (cleanup) != 0)
+    g_printerr ("could not remove %s\n", dir);
+  return exit_status;
+}
+
+int
+vt_cmd_bench (int argc, char **argv)
+{
+  g_autofree char *song = NULL;
+  g_autofree char *model = NULL;
+  GOptionEntry entries[] = {
+    { "song", 0, 0, G_OPTION_ARG_FILENAME, &song, "song to loop (default: the demo)", "FILE" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "model for separate", "MODEL" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (
+    "nn|separate - measure speed and memory (prints name: value lines)");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!vt_cli_parse (context, "bench", &argc, &argv))
+    return 2;
+  if (argc == 2 && strcmp (argv[1], "nn") == 0)
+    {
+      /* The nn engine against this machine's sgemm (and PyTorch: bench/bench-nn). */
+      VtNnBenchOptions options;
+      vt_nn_bench_options_init (&options);
+      VtError error = { 0 };
+      if (vt_nn_bench_run (stdout, &options, &error) != VT_STATUS_OK)
+        return vt_cli_fail ("bench", "%s", error.message);
+      return 0;
+    }
+  if (argc != 2 || strcmp (argv[1], "separate") != 0)
+    return vt_cli_fail ("bench", "name a benchmark: nn or separate");
+  if (song == NULL)
+    song = g_strdup (VT_DEMO_SONG);
+  return bench_separate (song, model);
+}
