@@ -358,7 +358,8 @@ vt_waveform_view_measure (GtkWidget *widget, GtkOrientation orientation, int for
   else
     {
       *minimum = 60;
-      *natural = 200;
+      /* An overview strip above the editor; a lone waveform may expand. */
+      *natural = 96;
     }
 }
 

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Edits the demo song like a person and checks what is saved and shown. TAP.
+#
+#   test-editor-gui.sh VOXTRACE DEMO_MIX
+#
+# Under a private Xvfb: opens the demo song, draws a pitch span with the
+# pencil (a mouse drag at A4 = 440 Hz from 5 s to 7 s), marks a silent region
+# on the activity lane (10 s to 12 s), undoes and redoes both, saves the
+# project with Ctrl+S through the dialog, then checks the project file (the
+# span's times and Hz, the region, the song's checksum), the autosave, and a
+# screenshot (the corrected curve is where it was drawn). Positions come from
+# the widgets' own colours (ui/vt-spectrogram-view.c, ui/vt-region-lane.c):
+# change both together.
+set -u
+
+VOXTRACE=${1:-}
+DEMO=${2:-}
+
+RULER_COLOR='#1C1E23'     # the spectrogram's rulers: an L around its plot
+LANE_COLOR='#181A1F'      # the activity lane's background
+ACTIVITY_COLOR='#2E6E9C'  # the activity curve
+CORRECTED_COLOR='#00FF00' # the user's pitch curve
+REGION_COLOR='#FF8800'    # the cap of a silent region
+RULER_WIDTH=64            # VT_SPECTROGRAM_VIEW_RULER_WIDTH
+TIME_RULER_HEIGHT=22
+LOW_HZ=65.4
+HIGH_HZ=2093
+
+n=0
+failed=0
+ok () { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok () { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+check () { if eval "$2"; then ok "$1"; else not_ok "$1" "failed: $2"; fi; }
+note () { echo "# $*"; }
+bail () { echo "Bail out! $*"; exit 1; }
+
+[ -x "$VOXTRACE" ] || bail "usage: test-editor-gui.sh VOXTRACE DEMO_MIX"
+[ -f "$DEMO" ] || bail "no demo song: $DEMO"
+for tool in Xvfb xdotool import convert python3; do
+  command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool (tools/deps.sh installs it)"; exit 0; }
+done
+
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/voxtrace-editor-XXXXXX") || bail "mktemp failed"
+OUR_PIDS=()
+cleanup () {
+  for pid in "${OUR_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${OUR_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+export GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=none LC_ALL=C.UTF-8
+export XDG_DATA_HOME=$SCRATCH/data XDG_CONFIG_HOME=$SCRATCH/config XDG_CACHE_HOME=$SCRATCH/cache
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+export OPENBLAS_NUM_THREADS=1
+
+count_color () { # FILE COLOR [GEOMETRY]
+  local crop=()
+  [ -n "${3:-}" ] && crop=(-crop "$3" +repage)
+  convert "$1" "${crop[@]}" -alpha off -fill black +opaque "$2" -fill white -opaque "$2" \
+    -format '%[fx:round(mean*w*h)]' info: 2>/dev/null
+}
+color_box () { # FILE COLOR [GEOMETRY] -> "W H X Y" (relative to GEOMETRY) or "0 0 0 0"
+  local crop=()
+  [ -n "${3:-}" ] && crop=(-crop "$3" +repage)
+  if [ "$(count_color "$@")" -eq 0 ]; then echo "0 0 0 0"; return; fi
+  convert "$1" "${crop[@]}" -alpha off -fill black +opaque "$2" -fill white -opaque "$2" \
+    -bordercolor black -border 1 -format '%@' info: 2>/dev/null \
+    | sed -E 's/^([0-9]+)x([0-9]+)\+([0-9]+)\+([0-9]+)$/\1 \2 \3 \4/' \
+    | awk '{ print $1, $2, $3 - 1, $4 - 1 }'
+}
+shot () { timeout 10 import -window root "$1" 2>/dev/null; }
+shot_until () { # FILE SECONDS PREDICATE...
+  local file=$1 deadline=$((SECONDS + $2)); shift 2
+  while :; do
+    shot "$file"
+    "$@" "$file" && return 0
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.3
+  done
+}
+wait_window () { timeout "$2" xdotool search --sync --onlyvisible --name "^$1\$" 2>/dev/null | head -n1; }
+wait_title () { # WINDOW REGEX SECONDS
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    [[ "$(xdotool getwindowname "$1" 2>/dev/null)" =~ ^$2$ ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+focus () { timeout 5 xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.2; }
+# A drag like a hand: press, move in small steps, release.
+drag () { # X0 Y0 X1 Y1
+  xdotool mousemove "$1" "$2"; sleep 0.1
+  xdotool mousedown 1; sleep 0.1
+  local i steps=20
+  for i in $(seq 1 $steps); do
+    xdotool mousemove $(($1 + ($3 - $1) * i / steps)) $(($2 + ($4 - $2) * i / steps))
+    sleep 0.02
+  done
+  sleep 0.1
+  xdotool mouseup 1; sleep 0.3
+}
+
+fifo=$SCRATCH/displayfd
+: >"$fifo"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$fifo" >"$SCRATCH/xvfb.log" 2>&1 &
+OUR_PIDS+=("$!")
+for i in $(seq 100); do [ -s "$fifo" ] && break; sleep 0.1; done
+[ -s "$fifo" ] || bail "Xvfb did not start"
+export DISPLAY=:$(head -n1 "$fifo")
+for i in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Under `meson test` the demo is in the build tree: open a copy, so that the
+# project's song path and checksum are of a file we know.
+SONG=$SCRATCH/demo-mix.flac
+cp "$DEMO" "$SONG"
+APP_LOG=$SCRATCH/app.log
+GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
+APP_PID=$!
+OUR_PIDS+=("$APP_PID")
+
+window=$(wait_window 'demo-mix\.flac' 60)
+[ -n "$window" ] || bail "no window titled demo-mix.flac: $(tail -3 "$APP_LOG")"
+ok "the demo song opens"
+
+png=$SCRATCH/analysed.png
+# The activity lane fills in with the analysis, after the spectrogram.
+has_spectrogram () { [ "$(count_color "$1" "$RULER_COLOR")" -gt 5000 ] && [ "$(count_color "$1" "$ACTIVITY_COLOR")" -gt 100 ]; }
+check "the spectrogram and the analysis appear" 'shot_until "$png" 60 has_spectrogram'
+read -r sw sh sx sy <<<"$(color_box "$png" "$RULER_COLOR")"
+read -r lw lh lx ly <<<"$(color_box "$png" "$LANE_COLOR")"
+note "spectrogram ${sw}x${sh}+${sx}+${sy}, lane ${lw}x${lh}+${lx}+${ly}"
+check "the lane lines up with the plot, below it" \
+  '[ $((lx - sx)) -ge $((RULER_WIDTH - 1)) ] && [ $((lx - sx)) -le $((RULER_WIDTH + 1)) ] && [ "$ly" -gt $((sy + sh)) ]'
+check "no corrected curve before any edit" '[ "$(count_color "$png" "$CORRECTED_COLOR")" -eq 0 ]'
+
+# The view shows the whole song (its length from the info line is 24.0 s).
+DURATION=24.0
+plot_x0=$((sx + RULER_WIDTH)); plot_w=$((sw - RULER_WIDTH)); plot_h=$((sh - TIME_RULER_HEIGHT))
+x_of () { awk -v t="$1" -v x0=$plot_x0 -v w=$plot_w -v d=$DURATION 'BEGIN { printf "%d", x0 + t / d * w }'; }
+y_of () { awk -v f="$1" -v y0=$sy -v h=$plot_h -v lo=$LOW_HZ -v hi=$HIGH_HZ \
+  'BEGIN { printf "%d", y0 + h * (1 - log(f / lo) / log(hi / lo)) }'; }
+
+focus "$window"
+xdotool key --clearmodifiers p
+sleep 0.3
+drag "$(x_of 5.0)" "$(y_of 440)" "$(x_of 7.0)" "$(y_of 440)"
+check "drawing marks the title as unsaved" 'wait_title "$window" "\\*demo-mix\\.flac" 5'
+xdotool key --clearmodifiers p # back to selecting
+lane_y=$((ly + lh / 2))
+drag "$(x_of 10.0)" "$lane_y" "$(x_of 12.0)" "$lane_y"
+
+png=$SCRATCH/edited.png
+has_both () { [ "$(count_color "$1" "$CORRECTED_COLOR")" -gt 50 ] && [ "$(count_color "$1" "$REGION_COLOR")" -gt 50 ]; }
+check "the drawn curve and the silent region are shown" 'shot_until "$png" 5 has_both'
+
+xdotool key --clearmodifiers ctrl+z ctrl+z
+png=$SCRATCH/undone.png
+has_neither () { [ "$(count_color "$1" "$CORRECTED_COLOR")" -eq 0 ] && [ "$(count_color "$1" "$REGION_COLOR")" -eq 0 ]; }
+check "Ctrl+Z twice takes back the region and the drawing" 'shot_until "$png" 5 has_neither'
+check "all undone: the title is still unsaved (it differs from no file)" \
+  '[[ "$(xdotool getwindowname "$window")" == "*demo-mix.flac" ]]'
+xdotool key --clearmodifiers ctrl+shift+z ctrl+shift+z
+png=$SCRATCH/redone.png
+check "Ctrl+Shift+Z twice brings both back" 'shot_until "$png" 5 has_both'
+cp "$png" "${VT_GUI_SCREENSHOT_DIR:-$SCRATCH}/gui-editor.png" 2>/dev/null
+
+# The screenshot: the corrected curve lies on the drag.
+read -r cw ch cx cy <<<"$(color_box "$png" "$CORRECTED_COLOR" "${plot_w}x${plot_h}+${plot_x0}+${sy}")"
+cx=$((cx + plot_x0)); cy=$((cy + sy))
+note "corrected curve ${cw}x${ch}+${cx}+${cy}; drawn from x $(x_of 5.0) to $(x_of 7.0) at y $(y_of 440)"
+check "the curve spans the drag in time (±4 px)" \
+  '[ $((cx - $(x_of 5.0))) -ge -4 ] && [ $((cx - $(x_of 5.0))) -le 4 ] &&
+     [ $((cx + cw - $(x_of 7.0))) -ge -4 ] && [ $((cx + cw - $(x_of 7.0))) -le 4 ]'
+check "the curve is flat at the height of 440 Hz (±4 px)" \
+  '[ "$ch" -le 6 ] && [ $((cy + ch / 2 - $(y_of 440))) -ge -4 ] && [ $((cy + ch / 2 - $(y_of 440))) -le 4 ]'
+read -r rw rh rx ry <<<"$(color_box "$png" "$REGION_COLOR")"
+note "region cap ${rw}x${rh}+${rx}+${ry}; dragged from x $(x_of 10.0) to $(x_of 12.0)"
+check "the region spans its drag (±3 px) inside the lane" \
+  '[ $((rx - $(x_of 10.0))) -ge -3 ] && [ $((rx - $(x_of 10.0))) -le 3 ] &&
+     [ $((rx + rw - $(x_of 12.0))) -ge -3 ] && [ $((rx + rw - $(x_of 12.0))) -le 3 ] &&
+     [ "$ry" -ge "$ly" ] && [ $((ry + rh)) -le $((ly + lh)) ]'
+
+# Save with Ctrl+S: the dialog asks where; type the path like a person.
+PROJECT=$SCRATCH/saved/demo.vtproj
+mkdir -p "$SCRATCH/saved"
+focus "$window"
+xdotool key --clearmodifiers ctrl+s
+dialog=$(wait_window 'Save the Project' 15)
+if [ -n "$dialog" ]; then
+  ok "Ctrl+S asks where to save the project"
+  focus "$dialog"
+  xdotool key --clearmodifiers ctrl+a
+  xdotool type --delay 15 "$PROJECT"
+  sleep 0.3
+  xdotool key Return
+else
+  not_ok "Ctrl+S asks where to save the project" "$(tail -3 "$APP_LOG")"
+fi
+check "after saving, the title shows no unsaved changes" 'wait_title "$window" "demo-mix\\.flac" 10'
+check "the project file is written" '[ -s "$PROJECT" ]'
+
+SHA=$(sha256sum "$SONG" | cut -d" " -f1)
+project_check=$(python3 - "$PROJECT" "$SONG" "$SHA" <<'EOF'
+import json, statistics, sys
+path, song, sha = sys.argv[1:4]
+p = json.load(open(path))
+problems = []
+def need(cond, what):
+    if not cond:
+        problems.append(what)
+need(p.get("format") == "voxtrace-project" and p.get("version") == 1, "format/version")
+need(p["song"]["path"] == song, "song path %r" % p["song"]["path"])
+need(p["song"]["sha256"] == sha, "checksum")
+edits = p["f0_edits"]
+need(len(edits) == 1, "%d pitch edits, expected 1" % len(edits))
+if edits:
+    e = edits[0]
+    # One pixel is 24 ms of time and ~19 cents of pitch.
+    need(e["kind"] == "drawn", "kind %s" % e["kind"])
+    need(abs(e["start"] - 5.0) <= 0.08, "start %.3f, expected 5.0" % e["start"])
+    need(abs(e["end"] - 7.0) <= 0.08, "end %.3f, expected 7.0" % e["end"])
+    need(abs(len(e["hz"]) / 50.0 - (e["end"] - e["start"])) < 1e-6, "hz count")
+    median = statistics.median(e["hz"])
+    need(abs(median / 440.0 - 1) < 0.02, "median %.1f Hz, expected 440" % median)
+    need(all(abs(h / 440.0 - 1) < 0.03 for h in e["hz"]), "a value off 440 Hz by > 3 %")
+    print("# drawn span %.3f-%.3f s, %d values, median %.1f Hz" % (e["start"], e["end"], len(e["hz"]), median))
+regions = p["silent_regions"]
+need(len(regions) == 1, "%d silent regions, expected 1" % len(regions))
+if regions:
+    r = regions[0]
+    need(abs(r["start"] - 10.0) <= 0.08 and abs(r["end"] - 12.0) <= 0.08,
+         "region %.3f-%.3f, expected 10-12" % (r["start"], r["end"]))
+    print("# silent region %.3f-%.3f s" % (r["start"], r["end"]))
+for problem in problems:
+    print("# " + problem)
+sys.exit(1 if problems else 0)
+EOF
+)
+status=$?
+echo "$project_check"
+check "the project holds the drawn span (5-7 s at 440 Hz), the region (10-12 s) and the song's checksum" \
+  '[ $status -eq 0 ]'
+
+AUTOSAVE=$XDG_DATA_HOME/voxtrace/autosave/$SHA.vtproj
+check "every edit was autosaved too" \
+  '[ -s "$AUTOSAVE" ] && python3 -c "import json,sys; p=json.load(open(sys.argv[1])); sys.exit(not (len(p[\"f0_edits\"]) == 1 and len(p[\"silent_regions\"]) == 1))" "$AUTOSAVE"'
+
+focus "$window"
+xdotool key --clearmodifiers ctrl+q
+for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$APP_PID" 2>/dev/null; then not_ok "Ctrl+Q quits"; else
+  wait "$APP_PID"; APP_STATUS=$?
+  check "Ctrl+Q quits with status 0" '[ "$APP_STATUS" -eq 0 ]'
+fi
+check "no critical warnings in the log" '! grep -E "CRITICAL|WARNING" "$APP_LOG" | grep -v "session bus"'
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
