@@ -42,7 +42,7 @@ check () {
 # field NAME LINE: the value after NAME in an analyze line
 field () { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 
-echo "1..14"
+echo "1..17"
 
 "$DRIVER" signals "$WORK" || { echo "Bail out! cannot write test signals"; exit 1; }
 
@@ -137,6 +137,25 @@ check "no jump beyond the signals' own steps across the swap" \
   "$(field maxstep_rec "$o") <= 1.02 * ($(field maxstep_ref "$o") > $(field maxstep_ref "$w") ? $(field maxstep_ref "$o") : $(field maxstep_ref "$w")) + 0.001" \
   "rec vs old $o / new $w"
 check "no underruns across the swap" "$(grep -c 'underruns 0 ' "$WORK/swap.log") == 1" "$(tail -1 "$WORK/swap.log")"
+
+# Seeking from about 1.0 s to 4.0 s of the song while the vocals play: the
+# recording continues without a gap into the audio from 4.0 s on.
+record seek 3 --source vocals --seek 1.0:4.0
+a=$(analyze "$WORK/rec-seek.wav" "$WORK/vocals.wav" 0.3 0.8)
+b=$(analyze "$WORK/rec-seek.wav" "$WORK/vocals.wav" 4.3 4.8)
+check "before the seek: the start of the vocals" "$(field corr "$a") > 0.99" "$a"
+# Recording time of song time 4.0 s after the seek is lag_b; that of song
+# time 0 before it is lag_a; the seek came between them.
+check "after the seek: the vocals from 4 s on, within 0.3 s of the request" \
+  "$(field corr "$b") > 0.99 && ($(field lag "$b") + 4.0 * 48000) - ($(field lag "$a") + 1.0 * 48000) < 0.3 * 48000" \
+  "$b"
+own=$("$DRIVER" steps "$WORK/vocals.wav" 0 6)
+from=$(awk "BEGIN { print ($(field lag "$a") / 48000.0) + 0.1 }")
+to=$(awk "BEGIN { print ($(field lag "$b") / 48000.0) + 5.6 }")
+st=$("$DRIVER" steps "$WORK/rec-seek.wav" "$from" "$to")
+check "no gap or jump across the seek" \
+  "$(field zero_run "$st") < 3 && $(field maxstep "$st") <= 1.02 * $(field maxstep "$own") + 0.001" \
+  "rec $st, vocals' own $own"
 
 # The server goes away while playing: the player says so and the program
 # goes on to a clean end.

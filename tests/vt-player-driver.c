@@ -15,12 +15,16 @@
  *     --switch T:S       at T seconds, switch to source S
  *     --swap T:A:B       at T seconds, replace the vocals of song time
  *                        [A, B) s with vocals-new's
+ *     --seek T:S         at T seconds, seek to song time S seconds
  *   analyze REC REF FROM TO [LAG]
  *                        compares recording REC with REF over REF's song
  *                        time [FROM, TO) s; finds the latency LAG (in frames,
  *                        recording = REF delayed by LAG) when not given.
  *                        Prints "lag N corr C maxstep_rec X maxstep_ref Y
  *                        zero_run Z" (corr: the lower of the channels).
+ *   steps REC FROM TO    the largest sample-to-sample step and the longest
+ *                        silent run in REC's own time [FROM, TO) s:
+ *                        "maxstep X zero_run Z"
  *
  * "play" prints "playback unavailable: <reason>" and exits 0 when there is
  * no output, as the editor goes on without playback; "device lost: <reason>"
@@ -123,6 +127,7 @@ play (int argc, char **argv)
   const char *dir = argv[0];
   const char *device = NULL, *start_file = NULL, *source = "mix";
   double seconds = 3.0, switch_at = -1, swap_at = -1, swap_from = 0, swap_to = 0;
+  double seek_at = -1, seek_to = 0;
   char switch_to[32] = "";
   for (int i = 1; i + 1 < argc; i += 2)
     {
@@ -137,6 +142,11 @@ play (int argc, char **argv)
       else if (strcmp (argv[i], "--switch") == 0)
         {
           if (sscanf (argv[i + 1], "%lf:%31s", &switch_at, switch_to) != 2)
+            return 2;
+        }
+      else if (strcmp (argv[i], "--seek") == 0)
+        {
+          if (sscanf (argv[i + 1], "%lf:%lf", &seek_at, &seek_to) != 2)
             return 2;
         }
       else if (strcmp (argv[i], "--swap") == 0)
@@ -184,7 +194,7 @@ play (int argc, char **argv)
       g_usleep (10000);
   vt_player_play (player);
   gint64 start = g_get_monotonic_time ();
-  gboolean switched = FALSE, swapped = FALSE;
+  gboolean switched = FALSE, swapped = FALSE, sought = FALSE;
   for (;;)
     {
       double t = (g_get_monotonic_time () - start) / 1e6;
@@ -196,6 +206,12 @@ play (int argc, char **argv)
           printf ("switched to %s at song frame %" G_GINT64_FORMAT "\n", switch_to,
                   vt_player_get_position (player));
           switched = TRUE;
+        }
+      if (!sought && seek_at >= 0 && t >= seek_at)
+        {
+          vt_player_seek (player, (int64_t) (seek_to * RATE));
+          printf ("seek from song frame %" G_GINT64_FORMAT "\n", vt_player_get_position (player));
+          sought = TRUE;
         }
       if (!swapped && swap_at >= 0 && t >= swap_at)
         {
@@ -257,7 +273,7 @@ analyze (int argc, char **argv)
   int ch = ref.channels;
   int64_t from = (int64_t) (g_ascii_strtod (argv[2], NULL) * ref.sample_rate);
   int64_t to = MIN ((int64_t) (g_ascii_strtod (argv[3], NULL) * ref.sample_rate), ref.frames);
-  int64_t lag = -1;
+  int64_t lag = INT64_MIN;
   if (argc > 4)
     lag = g_ascii_strtoll (argv[4], NULL, 10);
   else
@@ -265,7 +281,9 @@ analyze (int argc, char **argv)
       /* Latency search on a quarter second of channel 0. */
       int64_t window = MIN (to - from, ref.sample_rate / 4);
       double best = -2;
-      for (int64_t l = 0; l + from + window <= rec.frames; l++)
+      /* After a seek, song time may be ahead of recording time: negative
+       * lags are fine. */
+      for (int64_t l = -from; l + from + window <= rec.frames; l++)
         {
           double c = correlation (rec.samples + (l + from) * ch, ch, ref.samples + from * ch, ch,
                                   window);
@@ -276,7 +294,7 @@ analyze (int argc, char **argv)
             }
         }
     }
-  if (lag < 0 || lag + to > rec.frames || to <= from + 1)
+  if (lag == INT64_MIN || lag + from < 0 || lag + to > rec.frames || to <= from + 1)
     {
       printf ("lag %" G_GINT64_FORMAT " corr 0 maxstep_rec 0 maxstep_ref 0 zero_run 0\n", lag);
       return 1;
@@ -311,6 +329,36 @@ analyze (int argc, char **argv)
   return 0;
 }
 
+static int
+steps (char **argv)
+{
+  VtAudio rec;
+  VtError error = { 0 };
+  vt_audio_init (&rec);
+  if (vt_audio_load (argv[0], &rec, &error))
+    die (argv[0], &error);
+  int ch = rec.channels;
+  int64_t from = MAX (0, (int64_t) (g_ascii_strtod (argv[1], NULL) * rec.sample_rate));
+  int64_t to = MIN ((int64_t) (g_ascii_strtod (argv[2], NULL) * rec.sample_rate), rec.frames);
+  double step = 0;
+  int64_t run = 0, zero_run = 0;
+  for (int64_t i = from; i < to; i++)
+    {
+      gboolean silent = TRUE;
+      for (int c = 0; c < ch; c++)
+        {
+          silent = silent && fabsf (rec.samples[i * ch + c]) < 1e-4f;
+          if (i + 1 < to)
+            step = MAX (step, fabsf (rec.samples[(i + 1) * ch + c] - rec.samples[i * ch + c]));
+        }
+      run = silent ? run + 1 : 0;
+      zero_run = MAX (zero_run, run);
+    }
+  printf ("maxstep %.5f zero_run %" G_GINT64_FORMAT "\n", step, zero_run);
+  vt_audio_clear (&rec);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -321,6 +369,8 @@ main (int argc, char **argv)
     return play (argc - 2, argv + 2);
   if (argc >= 6 && strcmp (argv[1], "analyze") == 0)
     return analyze (argc - 2, argv + 2);
+  if (argc >= 5 && strcmp (argv[1], "steps") == 0)
+    return steps (argv + 2);
   if (argc >= 2 && strcmp (argv[1], "devices") == 0)
     {
       g_autoptr (GError) error = NULL;
@@ -335,6 +385,6 @@ main (int argc, char **argv)
       return 0;
     }
   fprintf (stderr, "usage: vt-player-driver signals DIR | devices | play DIR [options] | "
-                   "analyze REC REF FROM TO [LAG]\n");
+                   "analyze REC REF FROM TO [LAG] | steps REC FROM TO\n");
   return 2;
 }
