@@ -451,6 +451,9 @@ take_requests (VtPlayer *self, float *volume)
   g_mutex_lock (&self->lock);
   *volume = self->req_volume;
   gboolean fading = self->fade_pos < self->fade_frames;
+  /* Play at the end of the song starts over. */
+  if (self->req_playing && !self->playing && self->pos >= self->frames && self->req_seek < 0)
+    self->req_seek = 0;
   gboolean change = self->req_source != self->source || self->req_seek >= 0
                     || self->req_playing != self->playing || self->loop_wrap
                     || !g_queue_is_empty (&self->chunks);
@@ -764,8 +767,6 @@ void
 vt_player_play (VtPlayer *self)
 {
   g_mutex_lock (&self->lock);
-  if (self->req_seek < 0 && self->pos >= self->frames)
-    self->req_seek = 0;
   self->req_playing = TRUE;
   g_mutex_unlock (&self->lock);
 }
