@@ -52,7 +52,7 @@ frame_head (VtNet *net, const char *name, VtNode x, int out_channels)
 static int
 base_channels (const VtModelConfig *config)
 {
-  return config && config->base_channels > 0 ? config->base_channels : 16;
+  return config && config->base_channels > 0 ? config->base_channels : VT_MODEL_BASE_CHANNELS;
 }
 
 VtNet *

@@ -356,6 +356,27 @@ trainee_prepare (Trainee *trainee, VtNet *net, VtNet *from, VtError *error)
   return VT_STATUS_OK;
 }
 
+/* Back to the base weights with a fresh optimizer (Adam's moments and step
+ * zeroed), so that every adaptation starts from the same state. */
+static VtStatus
+trainee_reset (Trainee *trainee, VtNet *from, VtError *error)
+{
+  VtStatus status = vt_net_copy_weights (trainee->net, from, error);
+  if (status != VT_STATUS_OK)
+    return status;
+  for (int i = 0; i < vt_net_get_n_params (trainee->net); i++)
+    {
+      VtParam *param = vt_net_get_param (trainee->net, i);
+      if (param->adam_m)
+        memset (param->adam_m, 0, sizeof (float) * param->size);
+      if (param->adam_v)
+        memset (param->adam_v, 0, sizeof (float) * param->size);
+    }
+  vt_net_zero_grad (trainee->net);
+  vt_net_set_step (trainee->net, 0);
+  return VT_STATUS_OK;
+}
+
 /* A pull towards the base weights (the regulariser that keeps what was right). */
 static void
 trainee_anchor (Trainee *trainee, float strength)
@@ -444,14 +465,12 @@ adapt_f0 (VtSession *session, const VtAdaptParams *params, double started, VtRng
       if (status != VT_STATUS_OK)
         goto done;
     }
-  else if ((status = vt_net_copy_weights (session->f0_trainee.net,
-                                          vt_model_get_f0_net (session->base), error))
-           != VT_STATUS_OK)
+  else if ((status = trainee_reset (&session->f0_trainee, vt_model_get_f0_net (session->base),
+                                    error)) != VT_STATUS_OK)
     goto done;
   VtNet *net = session->f0_trainee.net;
   const VtF0NetNodes *nodes = &session->f0_nodes;
   VtAdamConfig adam = { .clip_norm = 5.0f };
-  vt_net_set_step (net, 0);
   while (!over_budget (params, session->f0_steps, started))
     {
       float *input = vt_net_get_value (net, nodes->spectrogram);
@@ -592,14 +611,13 @@ adapt_mask (VtSession *session, const VtAdaptParams *params, double started, VtR
         goto done;
       vt_net_set_loss_scale (net, session->mask_nodes.activity_loss, 0.1f);
     }
-  else if ((status = vt_net_copy_weights (session->mask_trainee.net,
-                                          vt_model_get_mask_net (session->base), error))
+  else if ((status = trainee_reset (&session->mask_trainee,
+                                    vt_model_get_mask_net (session->base), error))
            != VT_STATUS_OK)
     goto done;
   VtNet *net = session->mask_trainee.net;
   const VtMaskNetNodes *nodes = &session->mask_nodes;
   VtAdamConfig adam = { .clip_norm = 5.0f };
-  vt_net_set_step (net, 0);
   int example = 0;
   while (!over_budget (params, session->mask_steps, started))
     {

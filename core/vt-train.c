@@ -128,7 +128,7 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
   INT ("steps", steps, 1000, 1, 100000000);
   INT ("batch", batch, 8, 1, 256);
   INT ("patch_frames", patch_frames, 128, 64, 4096);
-  INT ("base_channels", base_channels, 16, 2, 128);
+  INT ("base_channels", base_channels, VT_MODEL_BASE_CHANNELS, 2, 128);
   INT ("seed", seed, 1, 0, INT64_MAX);
   INT ("warmup_steps", warmup_steps, 200, 0, 100000000);
   INT ("checkpoint_every", checkpoint_every, 250, 1, 100000000);

@@ -6,7 +6,7 @@
  * Recipe keys (defaults in brackets): network = f0 | mask; split = shipped |
  * huang [shipped]; data.mir1k [mir1k]; data.musdb [musdb18-7-train, or
  * "none"]; cache [<output>.cache]; steps; batch [8]; patch_frames [128];
- * base_channels [16]; seed [1]; learning_rate [1e-3]; min_learning_rate
+ * base_channels [8]; seed [1]; learning_rate [1e-3]; min_learning_rate
  * [1e-5]; warmup_steps [200]; weight_decay [0]; clip_norm [5];
  * checkpoint [<output>.ckpt]; checkpoint_every [250]; log_every [50];
  * output (the weights file, f16); f0.sigma_bins [1.25];
