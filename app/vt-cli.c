@@ -14,6 +14,12 @@ typedef struct
 static const VtCommand commands[] = {
   { "info", vt_cmd_info, "print a song's rate, channels, duration and format" },
   { "metrics", vt_cmd_metrics, "BSS Eval SDR/SIR/SAR/ISR of stems against references" },
+  { "separate", vt_cmd_separate, "write vocals and accompaniment stems of songs" },
+  { "f0", vt_cmd_f0, "write a song's vocal pitch curve as CSV" },
+  { "eval", vt_cmd_eval, "score a model on MIR-1K or MUSDB18 (SDR, pitch, activity)" },
+  { "simulate", vt_cmd_simulate, "the papers' human-in-the-loop experiments, simulated" },
+  { "bench", vt_cmd_bench, "measure speed and memory (nn, stft, separate)" },
+  { "train", vt_cmd_train, "train a network from a recipe (README: retraining)" },
 };
 
 int

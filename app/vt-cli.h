@@ -27,3 +27,9 @@ gboolean vt_cli_parse (GOptionContext *context, const char *command, int *argc, 
 
 int vt_cmd_info (int argc, char **argv);
 int vt_cmd_metrics (int argc, char **argv);
+int vt_cmd_train (int argc, char **argv);
+int vt_cmd_separate (int argc, char **argv);
+int vt_cmd_f0 (int argc, char **argv);
+int vt_cmd_eval (int argc, char **argv);
+int vt_cmd_bench (int argc, char **argv);
+int vt_cmd_simulate (int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "vt-audio.h"
 #include "vt-cli.h"
 #include "vt-nn-bench.h"
+#include "vt-stft.h"
 
 /* `voxtrace bench separate`: end-to-end speed of `voxtrace separate` on a
  * 4-minute 44.1 kHz stereo song (decode -> F0 -> mask -> stems on disk) as
@@ -116,6 +117,51 @@ bench_separate (const char *song, const char *model)
   return exit_status;
 }
 
+/* `voxtrace bench stft`: STFT + inverse throughput in seconds of audio per
+ * second, for the analysis STFT (1024/320 at 16 kHz) and a song-rate one
+ * (2048/512 at 44.1 kHz), on one minute of noise. */
+static int
+bench_stft (void)
+{
+  const struct
+  {
+    const char *name;
+    int rate, n_fft, hop;
+  } cases[] = { { "analysis_16k_1024_320", 16000, 1024, 320 },
+                { "song_44k_2048_512", 44100, 2048, 512 } };
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      const int64_t n = (int64_t) cases[c].rate * 60;
+      VtStft *stft = vt_stft_new (cases[c].n_fft, cases[c].hop, NULL);
+      float *x = g_new (float, n);
+      float *y = g_new (float, n);
+      GRand *rand = g_rand_new_with_seed (7);
+      for (int64_t i = 0; i < n; i++)
+        x[i] = (float) g_rand_double_range (rand, -1, 1);
+      g_rand_free (rand);
+      int64_t frames = vt_stft_frame_count (stft, n);
+      float *spectrum = g_new (float, frames * vt_stft_get_bins (stft) * 2);
+      double best_forward = 1e9, best_both = 1e9;
+      for (int round = 0; round < 3; round++)
+        {
+          double t0 = now_s ();
+          vt_stft_forward (stft, x, n, 0, frames, spectrum);
+          double t1 = now_s ();
+          vt_stft_inverse (stft, spectrum, frames, y, n);
+          double t2 = now_s ();
+          best_forward = MIN (best_forward, t1 - t0);
+          best_both = MIN (best_both, t2 - t0);
+        }
+      printf ("stft_%s_forward_x_realtime: %.0f\n", cases[c].name, 60.0 / best_forward);
+      printf ("stft_%s_round_trip_x_realtime: %.0f\n", cases[c].name, 60.0 / best_both);
+      g_free (spectrum);
+      g_free (x);
+      g_free (y);
+      vt_stft_free (stft);
+    }
+  return 0;
+}
+
 int
 vt_cmd_bench (int argc, char **argv)
 {
@@ -127,7 +173,7 @@ vt_cmd_bench (int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (
-    "nn|separate - measure speed and memory (prints name: value lines)");
+    "nn|stft|separate - measure speed and memory (prints name: value lines)");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!vt_cli_parse (context, "bench", &argc, &argv))
     return 2;
@@ -141,8 +187,10 @@ vt_cmd_bench (int argc, char **argv)
         return vt_cli_fail ("bench", "%s", error.message);
       return 0;
     }
+  if (argc == 2 && strcmp (argv[1], "stft") == 0)
+    return bench_stft ();
   if (argc != 2 || strcmp (argv[1], "separate") != 0)
-    return vt_cli_fail ("bench", "name a benchmark: nn or separate");
+    return vt_cli_fail ("bench", "name a benchmark: nn, stft or separate");
   if (song == NULL)
     song = g_strdup (VT_DEMO_SONG);
   return bench_separate (song, model);

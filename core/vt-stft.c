@@ -131,14 +131,17 @@ vt_stft_inverse (VtStft *stft, const float *spectrum, int64_t n_frames, float *s
               sizeof (fftwf_complex) * (size_t) stft->bins);
       fftwf_execute (stft->inverse_plan);
       int64_t start = t * stft->hop - half;
-      for (int i = 0; i < n_fft; i++)
+      /* Only the frames at the ends hang over the signal's edges. */
+      int i0 = start < 0 ? (int) -start : 0;
+      int i1 = start + n_fft > n_samples ? (int) (n_samples - start) : n_fft;
+      float *out = signal + start;
+      float *sum = window_sum + start;
+      const float *w = stft->window;
+      const float *frame = stft->frame;
+      for (int i = i0; i < i1; i++)
         {
-          int64_t s = start + i;
-          if (s < 0 || s >= n_samples)
-            continue;
-          float w = stft->window[i];
-          signal[s] += stft->frame[i] * scale * w;
-          window_sum[s] += w * w;
+          out[i] += frame[i] * scale * w[i];
+          sum[i] += w[i] * w[i];
         }
     }
   for (int64_t s = 0; s < n_samples; s++)
