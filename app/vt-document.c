@@ -529,6 +529,13 @@ set_modified (VtDocument *self, gboolean modified)
 }
 
 void
+vt_document_set_modified (VtDocument *self, gboolean modified)
+{
+  g_return_if_fail (VT_IS_DOCUMENT (self));
+  set_modified (self, modified);
+}
+
+void
 vt_document_set_view (VtDocument *self, const VtDocumentView *view)
 {
   g_return_if_fail (VT_IS_DOCUMENT (self));
@@ -571,6 +578,13 @@ vt_document_set_autosave_path (VtDocument *self, const char *path)
     return;
   g_free (self->autosave_path);
   self->autosave_path = g_strdup (path);
+  /* A document read back from its autosave has no project file of its own:
+   * an explicit save must ask where, not overwrite the autosave. */
+  if (path != NULL && g_strcmp0 (path, self->project_path) == 0)
+    {
+      g_clear_pointer (&self->project_path, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT_PATH]);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOSAVE_PATH]);
 }
 

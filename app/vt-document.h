@@ -124,6 +124,9 @@ gboolean vt_document_undo (VtDocument *self);
 gboolean vt_document_redo (VtDocument *self);
 
 gboolean vt_document_get_modified (VtDocument *self);
+/* For corrections that came from elsewhere than a project file the user
+ * saved (an autosave restored after a crash). */
+void vt_document_set_modified (VtDocument *self, gboolean modified);
 
 /* The view is saved with the project; setting it is not an edit. */
 void vt_document_set_view (VtDocument *self, const VtDocumentView *view);
@@ -136,7 +139,8 @@ gboolean vt_document_save (VtDocument *self, const char *path, GError **error);
 gboolean vt_document_write (VtDocument *self, const char *path, GError **error);
 const char *vt_document_get_project_path (VtDocument *self);
 
-/* Where every edit is written at once (NULL: nowhere). */
+/* Where every edit is written at once (NULL: nowhere). If it is the file
+ * the document was loaded from, the document forgets its project path. */
 void vt_document_set_autosave_path (VtDocument *self, const char *path);
 const char *vt_document_get_autosave_path (VtDocument *self);
 /* The last autosave failure (NULL after a success). */

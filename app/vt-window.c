@@ -361,10 +361,33 @@ on_analysis_done (GObject *source, GAsyncResult *result, gpointer user_data)
   vt_region_lane_set_activity (self->region_lane, analysis->confidence, analysis->frames,
                                VT_DOCUMENT_FRAME_RATE);
 
-  g_autoptr (VtDocument) document = vt_document_new ();
-  vt_document_set_song (document, analysis->path, analysis->checksum, analysis->frames);
-  vt_document_set_estimate (document, analysis->hz, analysis->confidence, analysis->frames);
+  /* Corrections autosaved for this very file (same checksum) come back:
+   * a crash or a close without saving loses none of them. */
   g_autofree char *autosave = autosave_path_for (analysis->checksum);
+  g_autoptr (GError) autosave_error = NULL;
+  g_autoptr (VtDocument) document = NULL;
+  guint n_regions = 0;
+  if (g_file_test (autosave, G_FILE_TEST_IS_REGULAR))
+    document = vt_document_load (autosave, &autosave_error);
+  if (document != NULL)
+    vt_document_get_silent_regions (document, &n_regions);
+  if (document == NULL
+      || g_strcmp0 (vt_document_get_song_checksum (document), analysis->checksum) != 0
+      || (vt_document_get_n_f0_edits (document) == 0 && n_regions == 0))
+    {
+      if (autosave_error != NULL)
+        g_message ("ignoring the autosave: %s", autosave_error->message);
+      g_clear_object (&document);
+      document = vt_document_new ();
+      vt_document_set_song (document, analysis->path, analysis->checksum, analysis->frames);
+    }
+  else
+    {
+      g_message ("restored %u pitch edits and %u silent regions from %s",
+                 vt_document_get_n_f0_edits (document), n_regions, autosave);
+      vt_document_set_modified (document, TRUE);
+    }
+  vt_document_set_estimate (document, analysis->hz, analysis->confidence, analysis->frames);
   vt_document_set_autosave_path (document, autosave);
   set_document (self, document);
   analysis_free (analysis);

@@ -258,5 +258,20 @@ if kill -0 "$APP_PID" 2>/dev/null; then not_ok "Ctrl+Q quits"; else
 fi
 check "no critical warnings in the log" '! grep -E "CRITICAL|WARNING" "$APP_LOG" | grep -v "session bus"'
 
+# Reopening the song brings the autosaved corrections back, marked unsaved.
+GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
+APP_PID=$!
+OUR_PIDS+=("$APP_PID")
+window=$(wait_window '\*?demo-mix\.flac' 60)
+if [ -n "$window" ] && wait_title "$window" '\*demo-mix\.flac' 60 &&
+  shot_until "$SCRATCH/reopened.png" 10 has_both; then
+  ok "reopening the song restores its corrections from the autosave"
+else
+  not_ok "reopening the song restores its corrections from the autosave" \
+    "window ${window:-none}: $(xdotool getwindowname "$window" 2>/dev/null)" "$(tail -3 "$APP_LOG")"
+fi
+[ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers ctrl+q; }
+for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
