@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * The research systems of issue 7: Huang et al.'s DRNN and the Wave-U-Net
+ * (shapes, masking layer, windowed inference without seams, weights round
+ * trip with the configuration read back from the file, a few training steps
+ * that lower the loss). Small shapes, fast. */
+#include <math.h>
+#include <string.h>
+
+#include "vt-drnn.h"
+#include "vt-features.h"
+#include "vt-optim.h"
+#include "vt-waveunet.h"
+#include "vt-weights.h"
+#include "vt-test-util.h"
+
+static VtDrnnConfig
+small_drnn (void)
+{
+  VtDrnnConfig config;
+  vt_drnn_config_default (&config);
+  config.hidden = 12;
+  config.layers = 3;
+  config.context = 1;
+  return config;
+}
+
+/* A random "song" of log-magnitudes, frame-major. */
+static float *
+random_log_magnitude (int64_t frames, uint64_t seed)
+{
+  VtRng rng;
+  vt_rng_init (&rng, seed);
+  float *x = g_new (float, frames * VT_FEATURES_BINS);
+  for (int64_t i = 0; i < frames * VT_FEATURES_BINS; i++)
+    x[i] = 2.0f * vt_rng_uniform (&rng);
+  return x;
+}
+
+static void
+test_drnn_features (void)
+{
+  const int64_t n = 5;
+  float *log_magnitude = random_log_magnitude (n, 3);
+  const int frames = 4, context = 1;
+  float *sample = g_new (float, 3 * VT_FEATURES_BINS * frames);
+  vt_drnn_fill_features (log_magnitude, n, 2, frames, context, sample);
+  /* channel block j holds frame t + j - 1; frames past the end are 0 */
+  for (int j = 0; j < 3; j++)
+    for (int t = 0; t < frames; t++)
+      {
+        int64_t g = 2 + t + j - 1;
+        float want = g < n ? log_magnitude[g * VT_FEATURES_BINS + 7] : 0.0f;
+        g_assert_cmpfloat (sample[(j * VT_FEATURES_BINS + 7) * frames + t], ==, want);
+      }
+  g_free (sample);
+  g_free (log_magnitude);
+}
+
+static void
+test_drnn_masking_layer (void)
+{
+  VtDrnnConfig config = small_drnn ();
+  config.with_losses = true;
+  VtDrnnNodes nodes;
+  VtError error = { 0 };
+  VtNet *net = vt_drnn_build (2, 16, &config, 7, &nodes, &error);
+  g_assert_nonnull (net);
+  VtRng rng;
+  vt_rng_init (&rng, 9);
+  VtShape features = vt_net_get_shape (net, nodes.features);
+  g_assert_cmpint (features.c, ==, 3 * VT_FEATURES_BINS);
+  float *x = vt_net_get_value (net, nodes.features);
+  for (size_t i = 0; i < vt_shape_size (features); i++)
+    x[i] = vt_rng_uniform (&rng);
+  VtShape bins = vt_net_get_shape (net, nodes.mixture);
+  float *mixture = vt_net_get_value (net, nodes.mixture);
+  for (size_t i = 0; i < vt_shape_size (bins); i++)
+    mixture[i] = 3.0f * vt_rng_uniform (&rng);
+  g_assert_cmpint (vt_net_forward (net, &error), ==, VT_STATUS_OK);
+  const float *mask = vt_net_get_value (net, nodes.vocal_mask);
+  const float *v = vt_net_get_value (net, nodes.vocals_estimate);
+  const float *a = vt_net_get_value (net, nodes.accompaniment_estimate);
+  g_assert_true (vt_shape_equal (vt_net_get_shape (net, nodes.vocal_mask), bins));
+  for (size_t i = 0; i < vt_shape_size (bins); i++)
+    {
+      g_assert_cmpfloat (mask[i], >, 0.0f);
+      g_assert_cmpfloat (mask[i], <, 1.0f);
+      /* the two estimates add up to the mixture */
+      g_assert_cmpfloat_with_epsilon (v[i] + a[i], mixture[i], 1e-5);
+      g_assert_cmpfloat_with_epsilon (v[i], mask[i] * mixture[i], 1e-5);
+    }
+  vt_net_free (net);
+}
+
+/* A toy task: vocals are the bins above 256, accompaniment the rest; a few
+ * Adam steps must lower the discriminative loss. */
+static void
+test_drnn_learns (void)
+{
+  VtDrnnConfig config = small_drnn ();
+  config.with_losses = true;
+  VtDrnnNodes nodes;
+  VtError error = { 0 };
+  const int frames = 8, batch = 2;
+  VtNet *net = vt_drnn_build (batch, frames, &config, 11, &nodes, &error);
+  g_assert_nonnull (net);
+  vt_net_set_training (net, true);
+  VtRng rng;
+  vt_rng_init (&rng, 5);
+  VtAdamConfig adam = { 0 };
+  double first = 0, last = 0;
+  for (int step = 0; step < 60; step++)
+    {
+      float *m = vt_net_get_value (net, nodes.mixture);
+      float *v = vt_net_get_value (net, nodes.vocals);
+      float *acc = vt_net_get_value (net, nodes.accompaniment);
+      float *f = vt_net_get_value (net, nodes.features);
+      float *song = g_new (float, frames * VT_FEATURES_BINS);
+      for (int n = 0; n < batch; n++)
+        {
+          for (int t = 0; t < frames; t++)
+            for (int k = 0; k < VT_FEATURES_BINS; k++)
+              {
+                float value = vt_rng_uniform (&rng);
+                size_t i = ((size_t) n * VT_FEATURES_BINS + k) * frames + t;
+                m[i] = value;
+                v[i] = k >= 256 ? value : 0.0f;
+                acc[i] = k >= 256 ? 0.0f : value;
+                song[t * VT_FEATURES_BINS + k] = log1pf (value);
+              }
+          vt_drnn_fill_features (song, frames, 0, frames, config.context,
+                                 f + (size_t) n * 3 * VT_FEATURES_BINS * frames);
+        }
+      g_free (song);
+      g_assert_cmpint (vt_net_forward (net, &error), ==, VT_STATUS_OK);
+      g_assert_cmpint (vt_net_backward (net, &error), ==, VT_STATUS_OK);
+      g_assert_cmpint (vt_adam_step (net, &adam, 0.01f, NULL, &error), ==, VT_STATUS_OK);
+      double loss = vt_net_get_loss (net, nodes.loss);
+      if (step == 0)
+        first = loss;
+      last = loss;
+    }
+  g_test_message ("DRNN toy loss %.4f -> %.4f", first, last);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+  vt_net_free (net);
+}
+
+/* Weights written by a training net load into an inference DRNN whose
+ * configuration is read from the file; the windowed mask over a song longer
+ * than a window equals the mask from the same weights in one window. */
+static void
+test_drnn_round_trip (void)
+{
+  char *dir = vt_test_scratch_new ();
+  g_autofree char *path = g_build_filename (dir, "drnn.vtw", NULL);
+  VtDrnnConfig config = small_drnn ();
+  config.layers = 2;
+  config.context = 2;
+  config.hidden = 10;
+  VtError error = { 0 };
+  VtDrnn *made = vt_drnn_new (&config, 21, &error);
+  g_assert_nonnull (made);
+  g_assert_cmpint (vt_net_save_weights (vt_drnn_get_net (made), path, VT_DTYPE_F32, &error), ==,
+                   VT_STATUS_OK);
+  VtDrnn *loaded = vt_drnn_load_file (path, &error);
+  g_assert_nonnull (loaded);
+  g_assert_cmpint (vt_drnn_get_config (loaded)->hidden, ==, 10);
+  g_assert_cmpint (vt_drnn_get_config (loaded)->layers, ==, 2);
+  g_assert_cmpint (vt_drnn_get_config (loaded)->context, ==, 2);
+
+  const int64_t frames = 1000; /* two windows and a bit */
+  float *song = random_log_magnitude (frames, 4);
+  float *mask_made = g_new (float, frames * 513);
+  float *mask_loaded = g_new (float, frames * 513);
+  g_assert_cmpint (vt_drnn_estimate_mask (made, song, frames, mask_made, 513, NULL, &error), ==,
+                   VT_STATUS_OK);
+  g_assert_cmpint (vt_drnn_estimate_mask (loaded, song, frames, mask_loaded, 513, NULL, &error),
+                   ==, VT_STATUS_OK);
+  for (int64_t i = 0; i < frames * 513; i++)
+    {
+      g_assert_cmpfloat (mask_made[i], ==, mask_loaded[i]);
+      g_assert_true (mask_made[i] > 0 && mask_made[i] < 1);
+    }
+  for (int64_t t = 0; t < frames; t++)
+    g_assert_cmpfloat (mask_made[t * 513 + 512], ==, mask_made[t * 513 + 511]);
+  /* A damaged or foreign file is an error, not a crash. */
+  g_assert_null (vt_drnn_load_memory ("VTNN", 4, &error));
+  g_assert_cmpint (error.status, ==, VT_STATUS_BAD_FORMAT);
+  g_free (song);
+  g_free (mask_made);
+  g_free (mask_loaded);
+  vt_drnn_free (made);
+  vt_drnn_free (loaded);
+  vt_test_scratch_free (dir);
+}
+
+static void
+test_waveunet_sizes (void)
+{
+  VtWaveUnetConfig config;
+  vt_waveunet_config_default (&config);
+  int output = 0;
+  int input = vt_waveunet_input_samples (&config, &output);
+  g_test_message ("Wave-U-Net (paper) input %d -> output %d", input, output);
+  g_assert_cmpint (input, >, output);
+  g_assert_cmpint (output, >=, 16384);
+  g_assert_cmpint ((input - output) % 2, ==, 0);
+  config.layers = 40;
+  g_assert_cmpint (vt_waveunet_input_samples (&config, &output), ==, 0);
+}
+
+static VtWaveUnetConfig
+small_waveunet (int output)
+{
+  VtWaveUnetConfig config;
+  vt_waveunet_config_default (&config);
+  config.layers = 4;
+  config.filters = 4;
+  config.output_samples = output;
+  return config;
+}
+
+/* Windows tile the song exactly (every sample written once), the stems add
+ * up to the mixture, a window's output depends only on its own input
+ * (valid convolutions: no padding seams), and the weights round-trip with
+ * the configuration read from the file. */
+static void
+test_waveunet_tiling (void)
+{
+  VtError error = { 0 };
+  VtWaveUnetConfig config = small_waveunet (300);
+  VtWaveUnet *a = vt_waveunet_new (&config, 3, &error);
+  g_assert_nonnull (a);
+  const VtWaveUnetNodes *nodes = vt_waveunet_get_nodes (a);
+  const int margin = (nodes->input_samples - nodes->output_samples) / 2;
+  char *dir = vt_test_scratch_new ();
+  g_autofree char *path = g_build_filename (dir, "waveunet.vtw", NULL);
+  g_assert_cmpint (vt_net_save_weights (vt_waveunet_get_net (a), path, VT_DTYPE_F32, &error), ==,
+                   VT_STATUS_OK);
+  VtWaveUnet *from_file = vt_waveunet_load_file (path, &error);
+  g_assert_nonnull (from_file);
+  /* the file's configuration is found again (its tiling is the loader's) */
+  g_assert_cmpint (vt_net_get_n_params (vt_waveunet_get_net (from_file)), ==,
+                   vt_net_get_n_params (vt_waveunet_get_net (a)));
+  VtWaveUnet *loaded = vt_waveunet_new (&config, 77, &error);
+  g_assert_nonnull (loaded);
+  g_assert_cmpint (vt_net_copy_weights (vt_waveunet_get_net (loaded),
+                                        vt_waveunet_get_net (from_file), &error), ==,
+                   VT_STATUS_OK);
+  vt_waveunet_free (from_file);
+  const int64_t n = 2500;
+  g_assert_cmpint (n, >, nodes->output_samples + margin + 1);
+  VtRng rng;
+  vt_rng_init (&rng, 8);
+  float *mixture = g_new (float, n), *va = g_new (float, n), *vb = g_new (float, n);
+  float *vl = g_new (float, n), *acc = g_new (float, n);
+  for (int64_t i = 0; i < n; i++)
+    {
+      mixture[i] = 0.5f * sinf (0.05f * i) + 0.2f * (vt_rng_uniform (&rng) - 0.5f);
+      va[i] = vb[i] = NAN;
+    }
+  g_assert_cmpint (vt_waveunet_separate (a, mixture, n, va, acc, NULL, &error), ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_waveunet_separate (loaded, mixture, n, vl, NULL, NULL, &error), ==,
+                   VT_STATUS_OK);
+  double energy = 0;
+  for (int64_t i = 0; i < n; i++)
+    {
+      g_assert_true (isfinite (va[i]));
+      g_assert_cmpfloat_with_epsilon (va[i], vl[i], 1e-6);
+      g_assert_cmpfloat_with_epsilon (va[i] + acc[i], mixture[i], 1e-6);
+      energy += va[i] * va[i];
+    }
+  g_assert_cmpfloat (energy, >, 0.0);
+  /* The last sample lies outside the first window's input. */
+  mixture[n - 1] += 0.7f;
+  g_assert_cmpint (vt_waveunet_separate (a, mixture, n, vb, NULL, NULL, &error), ==, VT_STATUS_OK);
+  for (int i = 0; i < nodes->output_samples; i++)
+    g_assert_cmpfloat (va[i], ==, vb[i]);
+  g_assert_cmpfloat (va[n - 1], !=, vb[n - 1]);
+  g_free (mixture);
+  g_free (va);
+  g_free (vb);
+  g_free (vl);
+  g_free (acc);
+  vt_waveunet_free (a);
+  vt_waveunet_free (loaded);
+  vt_test_scratch_free (dir);
+}
+
+/* Toy: the "vocals" are a sine, the accompaniment noise; the loss falls. */
+static void
+test_waveunet_learns (void)
+{
+  VtWaveUnetConfig config = small_waveunet (256);
+  config.with_losses = true;
+  VtWaveUnetNodes nodes;
+  VtError error = { 0 };
+  VtNet *net = vt_waveunet_build (4, &config, 5, &nodes, &error);
+  g_assert_nonnull (net);
+  VtRng rng;
+  vt_rng_init (&rng, 6);
+  VtAdamConfig adam = { 0 };
+  double first = 0, last = 0;
+  const int margin = (nodes.input_samples - nodes.output_samples) / 2;
+  for (int step = 0; step < 80; step++)
+    {
+      float *m = vt_net_get_value (net, nodes.mixture);
+      float *v = vt_net_get_value (net, nodes.vocals);
+      for (int b = 0; b < 4; b++)
+        {
+          float phase = 6.28f * vt_rng_uniform (&rng);
+          float frequency = 0.05f + 0.1f * vt_rng_uniform (&rng);
+          for (int i = 0; i < nodes.input_samples; i++)
+            {
+              float voice = 0.4f * sinf (phase + frequency * i);
+              m[b * nodes.input_samples + i] = voice + 0.3f * (vt_rng_uniform (&rng) - 0.5f);
+              if (i >= margin && i < margin + nodes.output_samples)
+                v[b * nodes.output_samples + i - margin] = voice;
+            }
+        }
+      g_assert_cmpint (vt_net_forward (net, &error), ==, VT_STATUS_OK);
+      g_assert_cmpint (vt_net_backward (net, &error), ==, VT_STATUS_OK);
+      g_assert_cmpint (vt_adam_step (net, &adam, 3e-3f, NULL, &error), ==, VT_STATUS_OK);
+      double loss = vt_net_get_loss (net, nodes.loss);
+      if (step < 5)
+        first += loss / 5;
+      if (step >= 75)
+        last += loss / 5;
+    }
+  g_test_message ("Wave-U-Net toy loss %.5f -> %.5f", first, last);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+  vt_net_free (net);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/research/drnn/features", test_drnn_features);
+  g_test_add_func ("/research/drnn/masking-layer", test_drnn_masking_layer);
+  g_test_add_func ("/research/drnn/learns", test_drnn_learns);
+  g_test_add_func ("/research/drnn/round-trip", test_drnn_round_trip);
+  g_test_add_func ("/research/waveunet/sizes", test_waveunet_sizes);
+  g_test_add_func ("/research/waveunet/tiling", test_waveunet_tiling);
+  g_test_add_func ("/research/waveunet/learns", test_waveunet_learns);
+  return g_test_run ();
+}
