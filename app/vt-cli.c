@@ -18,7 +18,7 @@ static const VtCommand commands[] = {
   { "f0", vt_cmd_f0, "write a song's vocal pitch curve as CSV" },
   { "eval", vt_cmd_eval, "score a model on MIR-1K or MUSDB18 (SDR, pitch, activity)" },
   { "simulate", vt_cmd_simulate, "the papers' human-in-the-loop experiments, simulated" },
-  { "bench", vt_cmd_bench, "measure speed and memory (nn, stft, separate)" },
+  { "bench", vt_cmd_bench, "measure speed and memory (nn, stft, separate, adapt)" },
   { "train", vt_cmd_train, "train a network from a recipe (README: retraining)" },
 };
 

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "vt-audio.h"
+#include "vt-bench-adapt.h"
 #include "vt-cli.h"
 #include "vt-nn-bench.h"
 #include "vt-stft.h"
+#include "vt-worker.h"
 
 /* `voxtrace bench separate`: end-to-end speed of `voxtrace separate` on a
  * 4-minute 44.1 kHz stereo song (decode -> F0 -> mask -> stems on disk) as
@@ -117,6 +119,26 @@ bench_separate (const char *song, const char *model)
   return exit_status;
 }
 
+/* `voxtrace bench adapt`: latency from a correction to re-separated audio
+ * on the demo looped to a 4-minute song (vt-bench-adapt.h). */
+static int
+bench_adapt (const char *song, const char *model, double budget, int corrections)
+{
+  if (budget <= 0 || corrections < 1)
+    return vt_cli_fail ("bench", "--budget and --corrections must be positive");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("voxtrace-bench-XXXXXX", &error);
+  if (dir == NULL)
+    return vt_cli_fail ("bench", "%s", error->message);
+  g_autofree char *four = g_build_filename (dir, "four-minutes.flac", NULL);
+  int exit_status = make_long_song (song, 4, four, &error)
+                      ? vt_bench_adapt (four, model, budget, corrections)
+                      : vt_cli_fail ("bench", "%s", error->message);
+  g_unlink (four);
+  g_rmdir (dir);
+  return exit_status;
+}
+
 /* `voxtrace bench stft`: STFT + inverse throughput in seconds of audio per
  * second, for the analysis STFT (1024/320 at 16 kHz) and a song-rate one
  * (2048/512 at 44.1 kHz), on one minute of noise. */
@@ -167,13 +189,17 @@ vt_cmd_bench (int argc, char **argv)
 {
   g_autofree char *song = NULL;
   g_autofree char *model = NULL;
+  double budget = VT_WORKER_DEFAULT_BUDGET_S;
+  int corrections = 20;
   GOptionEntry entries[] = {
     { "song", 0, 0, G_OPTION_ARG_FILENAME, &song, "song to loop (default: the demo)", "FILE" },
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "model for separate", "MODEL" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "model for separate and adapt", "MODEL" },
+    { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget, "adapt: training seconds (default 2)", "S" },
+    { "corrections", 0, 0, G_OPTION_ARG_INT, &corrections, "adapt: how many (default 20)", "N" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (
-    "nn|stft|separate - measure speed and memory (prints name: value lines)");
+    "nn|stft|separate|adapt - measure speed and memory (prints name: value lines)");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!vt_cli_parse (context, "bench", &argc, &argv))
     return 2;
@@ -189,8 +215,10 @@ vt_cmd_bench (int argc, char **argv)
     }
   if (argc == 2 && strcmp (argv[1], "stft") == 0)
     return bench_stft ();
+  if (argc == 2 && strcmp (argv[1], "adapt") == 0)
+    return bench_adapt (song ? song : VT_DEMO_SONG, model, budget, corrections);
   if (argc != 2 || strcmp (argv[1], "separate") != 0)
-    return vt_cli_fail ("bench", "name a benchmark: nn, stft or separate");
+    return vt_cli_fail ("bench", "name a benchmark: nn, stft, separate or adapt");
   if (song == NULL)
     song = g_strdup (VT_DEMO_SONG);
   return bench_separate (song, model);
