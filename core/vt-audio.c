@@ -226,6 +226,12 @@ vt_audio_load (const char *path, VtAudio *audio, VtError *error)
   int64_t capacity = sfinfo.frames;
   if (capacity > (int64_t) VT_AUDIO_MAX_RATE * 3600)
     capacity = (int64_t) VT_AUDIO_MAX_RATE * 3600;
+  /* Nor may a small file: a 47-byte FLAC header claiming 694 million
+   * frames asked for 2.7 GB here (found by fuzzing). 16 frames per byte of
+   * file is more than lossy codecs reach on music; growth covers the rest. */
+  struct stat st;
+  if (stat (path, &st) == 0 && st.st_size > 0 && capacity / 16 > (int64_t) st.st_size)
+    capacity = (int64_t) st.st_size * 16;
   capacity += IO_BLOCK_FRAMES;
   float *samples = malloc ((size_t) capacity * (size_t) channels * sizeof (float));
   if (samples == NULL)

@@ -10,6 +10,7 @@ PACKAGES=(
   libopenblas-dev liblapacke-dev portaudio19-dev
   xvfb xauth xdotool imagemagick jackd2
   libjson-glib-dev desktop-file-utils appstream-util
+  clang libclang-rt-14-dev valgrind
 )
 
 missing=()

@@ -6,10 +6,12 @@
  *   magic     8 bytes  "VTNN" 0x89 '\r' '\n' 0x1a
  *   version   u32      1
  *   kind      u32      1 = weights, 2 = checkpoint
- *   n_meta    u32      then n_meta entries: u8 key length, key, u64 value
- *   n_tensors u32      then n_tensors entries: u16 name length, name,
- *                      u8 dtype (1 = f32, 2 = f16), u8 n_dims (1..4),
- *                      u32 dims[n_dims], the values (row-major)
+ *   n_meta    u32
+ *   n_tensors u32
+ *   n_meta entries:    u8 key length, key, u64 value
+ *   n_tensors entries: u16 name length, name, u8 dtype (1 = f32, 2 = f16),
+ *                      u8 n_dims (1..4), u32 dims[n_dims], the values
+ *                      (row-major)
  *   crc32     u32      CRC-32 (IEEE) of every byte before it
  * A weights file holds every parameter and buffer under its VtParam name.
  * A checkpoint also holds Adam's moments ("adam_m:" / "adam_v:" + name),
