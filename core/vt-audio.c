@@ -116,6 +116,15 @@ open_for_reading (const char *path, SF_INFO *sfinfo, SNDFILE **out, VtError *err
       return vt_error_set (error, VT_STATUS_BAD_DATA, "%s: contains no audio (zero frames)",
                            base_name (path));
     }
+  /* libsndfile says SF_COUNT_MAX when it cannot find the length (an Ogg
+   * stream without its last page: found by fuzzing); every length and
+   * position computed from it would overflow. */
+  if (sfinfo->frames == SF_COUNT_MAX)
+    {
+      sf_close (file);
+      return vt_error_set (error, VT_STATUS_BAD_FORMAT, "%s: its length cannot be determined "
+                           "(the file is damaged or cut off)", base_name (path));
+    }
   *out = file;
   return VT_STATUS_OK;
 }

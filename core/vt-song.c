@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vt-features.h"
 #include "vt-resample.h"
@@ -26,8 +27,14 @@ vt_song_load_analysis_signal (const char *path, float **mono, int64_t *n_samples
   VtResampler *resampler = NULL;
   float *block = malloc (sizeof (float) * BLOCK_FRAMES * (size_t) song.channels);
   float *block_mono = malloc (sizeof (float) * BLOCK_FRAMES);
-  /* Header lengths of lossy files are estimates: leave room and grow. */
-  int64_t capacity = vt_resample_output_frames (song.frames, song.sample_rate, VT_FEATURES_RATE)
+  /* Header lengths of lossy files are estimates: leave room and grow. A
+   * damaged header's claim is not allocated up front either: at most 16
+   * frames per byte of the file (as vt_audio_load). */
+  int64_t claimed = song.frames;
+  struct stat st;
+  if (stat (path, &st) == 0 && st.st_size > 0 && claimed / 16 > (int64_t) st.st_size)
+    claimed = (int64_t) st.st_size * 16;
+  int64_t capacity = vt_resample_output_frames (claimed, song.sample_rate, VT_FEATURES_RATE)
                      + 2 * BLOCK_FRAMES;
   float *out = malloc (sizeof (float) * (size_t) capacity);
   if (!block || !block_mono || !out)

@@ -51,7 +51,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       enum { BLOCK = 256 };
       static float block[BLOCK * VT_AUDIO_MAX_CHANNELS];
-      const int64_t starts[] = { -100, 0, info.frames - 10, info.frames + 5, 1000 };
+      int64_t end = info.frames < INT64_MAX / 2 ? info.frames : INT64_MAX / 2;
+      const int64_t starts[] = { -100, 0, end - 10, end + 5, 1000 };
       for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
         {
           int64_t got = 0;
