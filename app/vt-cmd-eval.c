@@ -84,7 +84,8 @@ vt_cmd_eval (int argc, char **argv)
   GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset_name, "mir1k or musdb (required)", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec,
-      "'default' or a folder with f0.vtw and mask.vtw", "MODEL" },
+      "'default', a folder with f0.vtw and mask.vtw, drnn, waveunet or a .vtw of either",
+      "MODEL" },
     { "split", 's', 0, G_OPTION_ARG_STRING, &split_name,
       "dev (held out from the shipped model; default), huang-test, huang-train, train or all",
       "SPLIT" },
@@ -131,14 +132,20 @@ vt_cmd_eval (int argc, char **argv)
     return vt_cli_fail ("eval", "--every must be from 1 to 1000");
 
   g_autoptr (GError) gerror = NULL;
-  VtModel *model = vt_model_loader_load (model_spec, &gerror);
-  if (model == NULL)
+  gboolean is_system = FALSE;
+  VtSystem *system = vt_model_loader_load_system (model_spec, &is_system, &gerror);
+  if (is_system && system == NULL)
+    return vt_cli_fail ("eval", "%s", gerror->message);
+  VtModel *model = system ? NULL : vt_model_loader_load (model_spec, &gerror);
+  if (model == NULL && system == NULL)
     return vt_cli_fail ("eval", "%s", gerror->message);
   VtEvalResult result;
   vt_eval_result_init (&result);
   VtError error = { 0 };
-  VtStatus status = vt_evaluate (model, argv[1], &options, &result, &error);
+  VtStatus status = system ? vt_system_evaluate (system, argv[1], &options, &result, &error)
+                           : vt_evaluate (model, argv[1], &options, &result, &error);
   vt_model_free (model);
+  vt_system_free (system);
   if (status != VT_STATUS_OK)
     return vt_cli_fail ("eval", "%s", error.message);
 

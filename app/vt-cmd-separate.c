@@ -39,7 +39,8 @@ vt_cmd_separate (int argc, char **argv)
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "wav (16-bit), wav24, float, flac, ogg or mp3 (default wav)", "FORMAT" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec,
-      "'default' or a folder with f0.vtw and mask.vtw", "MODEL" },
+      "'default', a folder with f0.vtw and mask.vtw, drnn, waveunet or a .vtw of either",
+      "MODEL" },
     { "stems", 0, 0, G_OPTION_ARG_STRING, &stems,
       "which stems to write (default vocals,accompaniment)", "LIST" },
     { "high-band", 0, 0, G_OPTION_ARG_STRING, &high_band_name,
@@ -69,8 +70,12 @@ vt_cmd_separate (int argc, char **argv)
   VtHighBand high_band = vt_high_band_from_name (high_band_name);
 
   g_autoptr (GError) gerror = NULL;
-  VtModel *model = vt_model_loader_load (model_spec, &gerror);
-  if (model == NULL)
+  gboolean is_system = FALSE;
+  VtSystem *system = vt_model_loader_load_system (model_spec, &is_system, &gerror);
+  if (is_system && system == NULL)
+    return vt_cli_fail ("separate", "%s", gerror->message);
+  VtModel *model = system ? NULL : vt_model_loader_load (model_spec, &gerror);
+  if (model == NULL && system == NULL)
     return vt_cli_fail ("separate", "%s", gerror->message);
 
   const char *extension = vt_file_format_extension (format);
@@ -99,8 +104,9 @@ vt_cmd_separate (int argc, char **argv)
       vt_cli_progress_init (&bar, base);
       VtProgress progress = vt_cli_progress_get (&bar);
       VtError error = { 0 };
-      VtStatus status = vt_separate_file (model, argv[i], &output, high_band, NULL, &progress,
-                                          &error);
+      VtStatus status
+        = system ? vt_system_separate_file (system, argv[i], &output, high_band, &progress, &error)
+                 : vt_separate_file (model, argv[i], &output, high_band, NULL, &progress, &error);
       vt_cli_progress_finish (&bar);
       if (status != VT_STATUS_OK)
         {
@@ -109,5 +115,6 @@ vt_cmd_separate (int argc, char **argv)
         }
     }
   vt_model_free (model);
+  vt_system_free (system);
   return failures ? 1 : 0;
 }

@@ -43,3 +43,49 @@ vt_model_loader_load (const char *spec, GError **error)
     vt_error_to_gerror (&core_error, core_error.status, error);
   return model;
 }
+
+VtSystem *
+vt_model_loader_load_system (const char *spec, gboolean *is_system, GError **error)
+{
+  *is_system = FALSE;
+  if (spec == NULL)
+    return NULL;
+  VtError core_error = { 0 };
+  VtSystem *system = NULL;
+  if (g_strcmp0 (spec, "drnn") == 0 || g_strcmp0 (spec, "waveunet") == 0)
+    {
+      *is_system = TRUE;
+      g_autofree char *name = g_strdup_printf ("%s.vtw", spec);
+      g_autofree char *resource = g_strconcat (RESOURCE_DIR, name, NULL);
+      g_autoptr (GBytes) shipped = g_resources_lookup_data (resource, 0, NULL);
+      if (shipped)
+        {
+          gsize size = 0;
+          const void *data = g_bytes_get_data (shipped, &size);
+          system = vt_system_load_memory (data, size, &core_error);
+        }
+      else
+        {
+          const char *dir = g_getenv ("VOXTRACE_MODELS_DIR");
+          g_autofree char *path = g_build_filename (dir ? dir : "resources/models", name, NULL);
+          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            {
+              g_set_error (error, VT_ERROR, VT_STATUS_NOT_FOUND,
+                           "the %s model is not shipped and %s does not exist (train it with "
+                           "resources/models/%s.recipe)", spec, path, spec);
+              return NULL;
+            }
+          system = vt_system_load_file (path, &core_error);
+        }
+    }
+  else if (g_str_has_suffix (spec, ".vtw") && g_file_test (spec, G_FILE_TEST_IS_REGULAR))
+    {
+      *is_system = TRUE;
+      system = vt_system_load_file (spec, &core_error);
+    }
+  else
+    return NULL;
+  if (system == NULL)
+    vt_error_to_gerror (&core_error, core_error.status, error);
+  return system;
+}

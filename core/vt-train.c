@@ -16,6 +16,7 @@
 #include "vt-model.h"
 #include "vt-optim.h"
 #include "vt-weights.h"
+#include "vt-train-research.h"
 
 typedef enum
 {
@@ -346,6 +347,9 @@ now_s (void)
 VtStatus
 vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
 {
+  /* DRNN, Wave-U-Net and adversarial mask training: vt-train-research. */
+  if (vt_train_research_wants (recipe))
+    return vt_train_research_run (recipe, options, error);
   Trainer trainer = { .options = options };
   Settings *s = &trainer.settings;
   VtStatus status = read_settings (recipe, options, s, error);
