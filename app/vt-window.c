@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-window.h"
 
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vt-document.h"
+#include "vt-error.h"
 #include "vt-features.h"
 #include "vt-model.h"
-#include "vt-pitch-track.h"
+#include "vt-player.h"
 #include "vt-region-lane.h"
 #include "vt-song.h"
 #include "vt-spectrogram-view.h"
-#include "vt-error.h"
 #include "vt-waveform-view.h"
+#include "vt-worker.h"
 
 #define RECENT_SONGS_SHOWN 10
+#define SETTINGS_SCHEMA_ID "org.voxtrace.Voxtrace"
+#define PROJECT_SUFFIX ".vtproj"
 
 struct _VtWindow
 {
@@ -32,6 +37,45 @@ struct _VtWindow
   VtSpectrogramView *spectrogram;
   VtRegionLane *region_lane;
   GtkLabel *song_info_label;
+  GtkRevealer *offer_revealer;
+  GtkLabel *offer_label;
+  GtkRevealer *notice_revealer;
+  GtkLabel *notice_label;
+  GtkButton *play_button;
+  GtkLabel *time_label;
+  GtkScale *volume_scale;
+  GtkLabel *status_label;
+  GtkProgressBar *progress_bar;
+  GtkButton *cancel_analysis_button;
+
+  /* NULL when the schema is not installed: defaults apply, nothing is kept. */
+  GSettings *settings;
+
+  /* The model and the adaptation session, on their own thread; NULL until a
+   * song opens and after the user stopped its analysis. */
+  VtWorker *worker;
+  gboolean worker_analysing;
+  /* The corrections last handed to the worker (its n_frames each). */
+  float *sent_f0_user;
+  guint8 *sent_silent;
+  gint64 sent_frames;
+  guint corrections_idle;
+
+  /* Playback; NULL without an output device (player_error says why). */
+  VtPlayer *player;
+  char *player_error;
+  guint tick_id;
+  gint64 shown_tenths;
+  char *source;
+  gboolean loop;
+
+  /* Corrections found in the autosave, offered until the user answers. */
+  VtDocument *offered_document;
+  /* A project file opened, waiting for its song's analysis. */
+  VtDocument *pending_project;
+
+  GtkWindow *export_dialog;
+  GtkWindow *preferences_window;
 
   /* The corrections of the song shown; NULL until its analysis is in. */
   VtDocument *document;
@@ -66,10 +110,21 @@ enum
   PROP_LOADING,
   PROP_PENCIL,
   PROP_SNAP,
+  PROP_SOURCE,
+  PROP_LOOP,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void set_status (VtWindow *self, const char *text);
+static void schedule_corrections (VtWindow *self);
+static void adopt_document (VtWindow *self, VtDocument *document, const char *autosave);
+static void start_player (VtWindow *self);
+static void drop_player (VtWindow *self);
+static void start_worker (VtWindow *self, const char *path);
+static void drop_worker (VtWindow *self);
+static void update_transport (VtWindow *self);
 
 static void
 show_error (VtWindow *self, const char *message)
@@ -162,8 +217,6 @@ typedef struct
   char *checksum;
   VtSpectrogram *spectrogram;
   gint64 frames;
-  float *hz;
-  float *confidence;
 } Analysis;
 
 static void
@@ -172,8 +225,6 @@ analysis_free (Analysis *analysis)
   g_free (analysis->path);
   g_free (analysis->checksum);
   g_clear_pointer (&analysis->spectrogram, vt_spectrogram_unref);
-  g_free (analysis->hz);
-  g_free (analysis->confidence);
   g_free (analysis);
 }
 
@@ -183,9 +234,9 @@ analysis_progress (double fraction, const char *stage, void *user_data)
   return !g_cancellable_is_cancelled (user_data);
 }
 
-/* Worker thread: the 16 kHz mono signal, its spectrogram (what the networks
- * see) and, until the models' output arrives through the worker, pYIN's
- * pitch curve so that there is a real curve to correct. */
+/* A GTask thread: the 16 kHz mono signal's spectrogram (what the networks
+ * see), shown at once, and the file's checksum for the project and the
+ * autosave. The pitch curve and the activity come from the worker. */
 static void
 analyse_in_thread (GTask *task, gpointer source_object, gpointer task_data,
                    GCancellable *cancellable)
@@ -213,28 +264,6 @@ analyse_in_thread (GTask *task, gpointer source_object, gpointer task_data,
                                "not enough memory for the spectrogram");
     }
   free (magnitude);
-  if (status == VT_STATUS_OK && !g_cancellable_is_cancelled (cancellable))
-    {
-      /* In a mix the bass is the most periodic thing and a voice rarely
-       * dips below pYIN's thresholds: a singing range and a bias towards
-       * "voiced" give a curve worth correcting (on the demo song, raw pitch
-       * accuracy 0.51 against 0.00 with the solo-voice defaults). */
-      VtPitchTrackParams params;
-      vt_pitch_track_params_default (&params);
-      params.min_hz = 100.0;
-      params.max_hz = 1000.0;
-      params.decode.voicing_bias = 6.0f;
-      VtPitchTracker *tracker = vt_pitch_tracker_new (VT_FEATURES_RATE, VT_FEATURES_HOP, &params,
-                                                      &error);
-      status = tracker ? VT_STATUS_OK : VT_STATUS_NO_MEMORY;
-      int64_t track_frames = tracker ? vt_pitch_tracker_frame_count (tracker, n_samples) : 0;
-      analysis->hz = g_new0 (float, MAX (MAX (track_frames, frames), 1));
-      analysis->confidence = g_new0 (float, MAX (MAX (track_frames, frames), 1));
-      if (tracker != NULL)
-        status = vt_pitch_tracker_run (tracker, mono, n_samples, analysis->hz,
-                                       analysis->confidence, &error);
-      vt_pitch_tracker_free (tracker);
-    }
   free (mono);
   if (status == VT_STATUS_OK && !g_cancellable_is_cancelled (cancellable))
     {
@@ -285,6 +314,7 @@ static void
 on_document_changed (VtDocument *document, VtWindow *self)
 {
   show_document (self);
+  schedule_corrections (self);
   const GError *autosave_error = vt_document_get_autosave_error (document);
   if (autosave_error != NULL)
     {
@@ -328,6 +358,534 @@ autosave_path_for (const char *checksum)
   return g_build_filename (g_get_user_data_dir (), "voxtrace", "autosave", name, NULL);
 }
 
+/* ---- The worker: the model's curves, corrections, adaptation ----------- */
+
+static void
+set_status (VtWindow *self, const char *text)
+{
+  gtk_label_set_text (self->status_label, text ? text : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), text);
+}
+
+static void
+show_progress (VtWindow *self, gboolean visible, double fraction)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), visible);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_analysis_button),
+                          visible && self->worker_analysing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-analysis",
+                                 self->worker_analysing);
+  if (visible)
+    gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0.0, 1.0));
+}
+
+/* The model's curves go to the document (the estimate the user corrects)
+ * and its activity to the lane. */
+static void
+apply_model_estimate (VtWindow *self)
+{
+  if (self->worker == NULL || vt_worker_get_n_frames (self->worker) <= 0)
+    return;
+  gint64 frames = vt_worker_get_n_frames (self->worker);
+  vt_region_lane_set_activity (self->region_lane, vt_worker_get_activity (self->worker), frames,
+                               VT_DOCUMENT_FRAME_RATE);
+  if (self->document != NULL)
+    vt_document_set_estimate (self->document, vt_worker_get_f0 (self->worker),
+                              vt_worker_get_f0_confidence (self->worker), frames);
+}
+
+/* What the document holds, as the worker wants it: per analysis frame, the
+ * user's pitch (NAN = not corrected, 0 = unvoiced) and "must be silent". */
+static void
+build_corrections (VtWindow *self, gint64 frames, float *f0_user, guint8 *silent)
+{
+  for (gint64 t = 0; t < frames; t++)
+    {
+      f0_user[t] = NAN;
+      silent[t] = 0;
+    }
+  if (self->document == NULL)
+    return;
+  gint64 doc_frames = MIN (frames, vt_document_get_n_frames (self->document));
+  const float *effective = vt_document_get_effective_f0 (self->document);
+  const guint8 *sources = vt_document_get_f0_sources (self->document);
+  for (gint64 t = 0; t < doc_frames; t++)
+    if (sources[t] == VT_F0_SOURCE_CORRECTED)
+      f0_user[t] = effective[t];
+    else if (sources[t] == VT_F0_SOURCE_UNVOICED)
+      f0_user[t] = 0.0f;
+  guint n_regions = 0;
+  const VtSilentRegion *regions = vt_document_get_silent_regions (self->document, &n_regions);
+  for (guint i = 0; i < n_regions; i++)
+    {
+      gint64 first = MAX (0, (gint64) ceil (regions[i].start * VT_DOCUMENT_FRAME_RATE));
+      gint64 end = MIN (frames, (gint64) ceil (regions[i].end * VT_DOCUMENT_FRAME_RATE));
+      for (gint64 t = first; t < end; t++)
+        silent[t] = 1;
+    }
+}
+
+static double
+playhead_seconds (VtWindow *self)
+{
+  if (self->player != NULL)
+    return (double) vt_player_get_position (self->player)
+           / MAX (1, vt_player_get_sample_rate (self->player));
+  double playhead = 0;
+  g_object_get (self->spectrogram, "playhead", &playhead, NULL);
+  return MAX (0.0, playhead);
+}
+
+/* Sends the corrections when they differ from what the worker has: the
+ * document also changes when the worker's own estimate comes in, and that
+ * must not start another adaptation. force: send even if unchanged (a new
+ * player needs its stems rendered). */
+static void
+send_corrections (VtWindow *self, gboolean force)
+{
+  if (self->worker == NULL || self->document == NULL)
+    return;
+  gint64 frames = vt_worker_get_n_frames (self->worker);
+  if (frames <= 0)
+    return;
+  g_autofree float *f0_user = g_new (float, frames);
+  g_autofree guint8 *silent = g_new (guint8, frames);
+  build_corrections (self, frames, f0_user, silent);
+  if (self->sent_frames != frames)
+    {
+      /* The worker starts from no corrections. */
+      g_free (self->sent_f0_user);
+      g_free (self->sent_silent);
+      self->sent_f0_user = g_new (float, frames);
+      self->sent_silent = g_new0 (guint8, frames);
+      for (gint64 t = 0; t < frames; t++)
+        self->sent_f0_user[t] = NAN;
+      self->sent_frames = frames;
+    }
+  if (!force && memcmp (f0_user, self->sent_f0_user, sizeof (float) * frames) == 0
+      && memcmp (silent, self->sent_silent, frames) == 0)
+    return;
+  memcpy (self->sent_f0_user, f0_user, sizeof (float) * frames);
+  memcpy (self->sent_silent, silent, frames);
+  vt_worker_set_corrections (self->worker, f0_user, silent, frames, playhead_seconds (self));
+}
+
+static gboolean
+corrections_idle_cb (gpointer user_data)
+{
+  VtWindow *self = user_data;
+  self->corrections_idle = 0;
+  send_corrections (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_corrections (VtWindow *self)
+{
+  /* One send per burst of changes (an undo of several edits, a drag). */
+  if (self->corrections_idle == 0)
+    self->corrections_idle = g_idle_add (corrections_idle_cb, self);
+}
+
+static void
+adopt_document (VtWindow *self, VtDocument *document, const char *autosave)
+{
+  if (self->worker != NULL && vt_worker_get_n_frames (self->worker) > 0)
+    vt_document_set_estimate (document, vt_worker_get_f0 (self->worker),
+                              vt_worker_get_f0_confidence (self->worker),
+                              vt_worker_get_n_frames (self->worker));
+  vt_document_set_autosave_path (document, autosave);
+  set_document (self, document);
+  schedule_corrections (self);
+}
+
+static void
+on_worker_progress (VtWorker *worker, const char *stage, double fraction, VtWindow *self)
+{
+  g_autofree char *text = g_strdup_printf ("%s%s…", self->worker_analysing ? "Analysing: " : "",
+                                           stage);
+  set_status (self, text);
+  show_progress (self, TRUE, fraction);
+}
+
+static void
+on_worker_estimate (VtWorker *worker, guint what, VtWindow *self)
+{
+  if (what == VT_WORKER_ESTIMATE_ANALYSED)
+    {
+      self->worker_analysing = FALSE;
+      set_status (self, "The model's pitch curve and vocal activity are in; rendering the "
+                        "stems…");
+    }
+  apply_model_estimate (self);
+}
+
+static void
+on_worker_adapting (VtWorker *worker, GParamSpec *pspec, VtWindow *self)
+{
+  if (vt_worker_get_adapting (worker))
+    set_status (self, "Adapting the model to your corrections…");
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), vt_worker_get_adapting (worker));
+  if (vt_worker_get_adapting (worker))
+    gtk_progress_bar_pulse (self->progress_bar);
+}
+
+static void
+on_worker_adapted (VtWorker *worker, guint n_changed, double vocal_db, VtWindow *self)
+{
+  g_autofree char *text = NULL;
+  if (n_changed == 0)
+    text = g_strdup_printf ("Adapted: the pitch elsewhere stays as it was; vocal energy "
+                            "%+.1f dB. Re-rendering…", vocal_db);
+  else
+    text = g_strdup_printf ("Adapted: the pitch moved in %.1f s of the song outside your "
+                            "edits; vocal energy %+.1f dB. Re-rendering…",
+                            n_changed / VT_DOCUMENT_FRAME_RATE, vocal_db);
+  set_status (self, text);
+}
+
+static void
+on_worker_render_finished (VtWorker *worker, guint pass, VtWindow *self)
+{
+  if (pass != VT_WORKER_PASS_FULL)
+    return;
+  show_progress (self, FALSE, 1.0);
+  const char *text = gtk_label_get_text (self->status_label);
+  /* Keep what adaptation changed on screen; just say the audio is current. */
+  if (g_str_has_prefix (text, "Adapted:"))
+    {
+      g_autofree char *base = g_strndup (text, strlen (text) - strlen (" Re-rendering…"));
+      g_autofree char *done = g_str_has_suffix (text, " Re-rendering…")
+                                ? g_strdup_printf ("%s The separation is up to date.", base)
+                                : g_strdup (text);
+      set_status (self, done);
+    }
+  else
+    set_status (self, "The separation is up to date.");
+}
+
+static void
+on_worker_failed (VtWorker *worker, GError *error, VtWindow *self)
+{
+  self->worker_analysing = FALSE;
+  show_progress (self, FALSE, 0);
+  set_status (self, "");
+  g_autofree char *message = g_strdup_printf ("The model: %s", error->message);
+  show_error (self, message);
+}
+
+static void
+drop_worker (VtWindow *self)
+{
+  g_clear_handle_id (&self->corrections_idle, g_source_remove);
+  if (self->worker == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->worker, self);
+  vt_worker_set_player (self->worker, NULL);
+  /* Cancels its job and joins its thread: the core calls check for
+   * cancellation often, so this is short. */
+  g_clear_object (&self->worker);
+  self->worker_analysing = FALSE;
+  g_clear_pointer (&self->sent_f0_user, g_free);
+  g_clear_pointer (&self->sent_silent, g_free);
+  self->sent_frames = 0;
+  show_progress (self, FALSE, 0);
+}
+
+static void
+apply_budget (VtWindow *self)
+{
+  if (self->worker != NULL && self->settings != NULL)
+    vt_worker_set_budget (self->worker,
+                          g_settings_get_double (self->settings, "adaptation-budget"));
+}
+
+static void
+start_worker (VtWindow *self, const char *path)
+{
+  if (self->worker == NULL)
+    {
+      self->worker = vt_worker_new (g_getenv ("VOXTRACE_MODEL"));
+      g_signal_connect (self->worker, "progress", G_CALLBACK (on_worker_progress), self);
+      g_signal_connect (self->worker, "estimate-changed", G_CALLBACK (on_worker_estimate), self);
+      g_signal_connect (self->worker, "notify::adapting", G_CALLBACK (on_worker_adapting), self);
+      g_signal_connect (self->worker, "adapted", G_CALLBACK (on_worker_adapted), self);
+      g_signal_connect (self->worker, "render-finished",
+                        G_CALLBACK (on_worker_render_finished), self);
+      g_signal_connect (self->worker, "failed", G_CALLBACK (on_worker_failed), self);
+      apply_budget (self);
+    }
+  g_clear_pointer (&self->sent_f0_user, g_free);
+  g_clear_pointer (&self->sent_silent, g_free);
+  self->sent_frames = 0;
+  vt_worker_set_player (self->worker, self->player);
+  self->worker_analysing = TRUE;
+  vt_worker_open_song (self->worker, path);
+  set_status (self, "Analysing: loading the model…");
+  show_progress (self, TRUE, 0);
+}
+
+static void
+cancel_analysis_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (!self->worker_analysing)
+    return;
+  drop_worker (self);
+  set_status (self, "Analysis stopped: no pitch curve or separation. Open the song again to "
+                    "analyse it.");
+}
+
+/* ---- Playback ----------------------------------------------------------- */
+
+static char *
+format_clock (double seconds)
+{
+  seconds = MAX (0.0, seconds);
+  int minutes = (int) (seconds / 60);
+  return g_strdup_printf ("%d:%04.1f", minutes, seconds - 60.0 * minutes);
+}
+
+static void
+update_transport (VtWindow *self)
+{
+  gboolean playable = self->player != NULL && !vt_player_is_lost (self->player);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.play-pause", playable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.source", playable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.loop", playable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->volume_scale), playable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-playback",
+                                 self->song != NULL && !playable);
+  gboolean playing = playable && vt_player_is_playing (self->player);
+  gtk_button_set_icon_name (self->play_button, playing ? "media-playback-pause-symbolic"
+                                                       : "media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->play_button),
+                               playing ? "Pause (Space)" : "Play (Space)");
+}
+
+static void
+show_notice (VtWindow *self, const char *message)
+{
+  if (message == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
+      return;
+    }
+  gtk_label_set_text (self->notice_label, message);
+  gtk_revealer_set_reveal_child (self->notice_revealer, TRUE);
+  g_message ("%s", message);
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->player == NULL)
+    {
+      self->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  int rate = MAX (1, vt_player_get_sample_rate (self->player));
+  double seconds = (double) vt_player_get_position (self->player) / rate;
+  vt_spectrogram_view_set_playhead (self->spectrogram, seconds);
+  gint64 tenths = (gint64) (seconds * 10);
+  if (tenths != self->shown_tenths)
+    {
+      self->shown_tenths = tenths;
+      g_autofree char *now = format_clock (seconds);
+      g_autofree char *total = format_clock ((double) vt_player_get_frames (self->player) / rate);
+      g_autofree char *text = g_strdup_printf ("%s / %s", now, total);
+      gtk_label_set_text (self->time_label, text);
+    }
+  /* The player stops by itself at the end of the song. */
+  const char *icon = gtk_button_get_icon_name (self->play_button);
+  gboolean shows_pause = g_strcmp0 (icon, "media-playback-pause-symbolic") == 0;
+  if (shows_pause != vt_player_is_playing (self->player))
+    update_transport (self);
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  GWeakRef window;
+  char *reason;
+} LostReport;
+
+static gboolean
+report_lost_device (gpointer user_data)
+{
+  LostReport *report = user_data;
+  g_autoptr (VtWindow) self = g_weak_ref_get (&report->window);
+  if (self != NULL && self->player != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Playback stopped: %s. Retry when the sound "
+                                                  "output is back.", report->reason);
+      show_notice (self, message);
+      update_transport (self);
+    }
+  g_weak_ref_clear (&report->window);
+  g_free (report->reason);
+  g_free (report);
+  return G_SOURCE_REMOVE;
+}
+
+/* Player thread: hand the report over to the UI thread. */
+static void
+on_player_lost (VtPlayer *player, const char *reason, gpointer user_data)
+{
+  LostReport *report = g_new0 (LostReport, 1);
+  g_weak_ref_init (&report->window, user_data);
+  report->reason = g_strdup (reason);
+  g_main_context_invoke (NULL, report_lost_device, report);
+}
+
+static VtPlayerSource
+source_from_name (const char *name)
+{
+  if (g_strcmp0 (name, "vocals") == 0)
+    return VT_PLAYER_SOURCE_VOCALS;
+  if (g_strcmp0 (name, "accompaniment") == 0)
+    return VT_PLAYER_SOURCE_ACCOMPANIMENT;
+  return VT_PLAYER_SOURCE_MIX;
+}
+
+static char *
+dup_output_device (VtWindow *self)
+{
+  if (self->settings == NULL)
+    return NULL;
+  char *device = g_settings_get_string (self->settings, "output-device");
+  if (device[0] == '\0')
+    g_clear_pointer (&device, g_free);
+  return device;
+}
+
+static void
+drop_player (VtWindow *self)
+{
+  if (self->worker != NULL)
+    vt_worker_set_player (self->worker, NULL);
+  g_clear_pointer (&self->player, vt_player_free);
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+}
+
+static void
+apply_loop (VtWindow *self)
+{
+  if (self->player == NULL)
+    return;
+  gint64 start_frame = 0, n_frames = 0;
+  if (self->loop && vt_spectrogram_view_get_selection (self->spectrogram, &start_frame, &n_frames)
+      && n_frames > 0)
+    {
+      double rate = vt_player_get_sample_rate (self->player);
+      vt_player_set_loop (self->player,
+                          (int64_t) llround (start_frame / VT_DOCUMENT_FRAME_RATE * rate),
+                          (int64_t) llround ((start_frame + n_frames) / VT_DOCUMENT_FRAME_RATE
+                                             * rate));
+    }
+  else
+    vt_player_set_loop (self->player, 0, 0);
+}
+
+static void
+start_player (VtWindow *self)
+{
+  drop_player (self);
+  g_clear_pointer (&self->player_error, g_free);
+  if (self->song == NULL)
+    {
+      show_notice (self, NULL);
+      update_transport (self);
+      return;
+    }
+  VtAudio mix;
+  vt_loaded_song_get_audio (self->song, &mix);
+  g_autofree char *device = dup_output_device (self);
+  g_autoptr (GError) error = NULL;
+  self->player = vt_player_new (&mix, device, &error);
+  if (self->player == NULL)
+    {
+      g_autofree char *total = format_clock ((double) mix.frames / MAX (1, mix.sample_rate));
+      g_autofree char *text = g_strdup_printf ("0:00.0 / %s", total);
+      gtk_label_set_text (self->time_label, text);
+      self->player_error = g_strdup (error->message);
+      g_autofree char *message = g_strdup_printf ("playback unavailable: %s (editing and export "
+                                                  "still work)", error->message);
+      show_notice (self, message);
+    }
+  else
+    {
+      show_notice (self, NULL);
+      vt_player_set_lost_func (self->player, on_player_lost, self);
+      vt_player_set_volume (self->player,
+                            (float) gtk_range_get_value (GTK_RANGE (self->volume_scale)));
+      vt_player_set_source (self->player, source_from_name (self->source));
+      apply_loop (self);
+      self->shown_tenths = -1;
+      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+      if (self->worker != NULL)
+        vt_worker_set_player (self->worker, self->player);
+    }
+  update_transport (self);
+}
+
+static void
+retry_playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->player != NULL)
+    {
+      g_autofree char *device = dup_output_device (self);
+      g_autoptr (GError) error = NULL;
+      if (!vt_player_restart (self->player, device, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("playback unavailable: %s",
+                                                      error->message);
+          show_notice (self, message);
+        }
+      else
+        show_notice (self, NULL);
+      update_transport (self);
+      return;
+    }
+  start_player (self);
+  /* The stems rendered so far went nowhere: have them rendered again. */
+  if (self->player != NULL && self->worker != NULL && !self->worker_analysing)
+    send_corrections (self, TRUE);
+}
+
+static void
+play_pause_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->player == NULL)
+    return;
+  if (vt_player_is_playing (self->player))
+    vt_player_pause (self->player);
+  else
+    vt_player_play (self->player);
+  update_transport (self);
+}
+
+static void
+on_volume_changed (GtkRange *range, VtWindow *self)
+{
+  if (self->player != NULL)
+    vt_player_set_volume (self->player, (float) gtk_range_get_value (range));
+  if (self->settings != NULL)
+    g_settings_set_double (self->settings, "volume", gtk_range_get_value (range));
+}
+
+static void
+on_selection_changed (VtSpectrogramView *view, GParamSpec *pspec, VtWindow *self)
+{
+  if (self->loop)
+    apply_loop (self);
+}
+
 static void
 on_analysis_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -357,40 +915,96 @@ on_analysis_done (GObject *source, GAsyncResult *result, gpointer user_data)
   vt_spectrogram_view_set_visible_range (self->spectrogram, 0, 0);
   double duration = analysis->frames / VT_DOCUMENT_FRAME_RATE;
   vt_region_lane_set_duration (self->region_lane, duration);
-  /* No activity network output yet: pYIN's voicing confidence stands in. */
-  vt_region_lane_set_activity (self->region_lane, analysis->confidence, analysis->frames,
-                               VT_DOCUMENT_FRAME_RATE);
-
-  /* Corrections autosaved for this very file (same checksum) come back:
-   * a crash or a close without saving loses none of them. */
   g_autofree char *autosave = autosave_path_for (analysis->checksum);
+
+  /* A project the user opened wins over the autosave. */
+  if (self->pending_project != NULL)
+    {
+      g_autoptr (VtDocument) project = g_steal_pointer (&self->pending_project);
+      if (g_strcmp0 (vt_document_get_song_checksum (project), analysis->checksum) != 0)
+        show_error (self, "This song's file differs from the one the project was made with "
+                          "(another checksum); the corrections are kept at the same times.");
+      adopt_document (self, project, autosave);
+      analysis_free (analysis);
+      return;
+    }
+
+  /* Corrections autosaved for this very file (same checksum), e.g. before a
+   * crash, are offered: the user decides whether they come back. Until then
+   * nothing is edited, so the autosave cannot be overwritten by accident. */
   g_autoptr (GError) autosave_error = NULL;
-  g_autoptr (VtDocument) document = NULL;
+  g_autoptr (VtDocument) recovered = NULL;
   guint n_regions = 0;
   if (g_file_test (autosave, G_FILE_TEST_IS_REGULAR))
-    document = vt_document_load (autosave, &autosave_error);
-  if (document != NULL)
-    vt_document_get_silent_regions (document, &n_regions);
-  if (document == NULL
-      || g_strcmp0 (vt_document_get_song_checksum (document), analysis->checksum) != 0
-      || (vt_document_get_n_f0_edits (document) == 0 && n_regions == 0))
+    recovered = vt_document_load (autosave, &autosave_error);
+  if (recovered != NULL)
+    vt_document_get_silent_regions (recovered, &n_regions);
+  if (recovered != NULL
+      && g_strcmp0 (vt_document_get_song_checksum (recovered), analysis->checksum) == 0
+      && (vt_document_get_n_f0_edits (recovered) > 0 || n_regions > 0))
     {
-      if (autosave_error != NULL)
-        g_message ("ignoring the autosave: %s", autosave_error->message);
-      g_clear_object (&document);
-      document = vt_document_new ();
-      vt_document_set_song (document, analysis->path, analysis->checksum, analysis->frames);
+      guint n_edits = vt_document_get_n_f0_edits (recovered);
+      g_autofree char *offer = g_strdup_printf (
+        "Voxtrace kept %u pitch correction%s and %u silent region%s of this song that were "
+        "not saved in a project (e.g. before a crash). Restore them?",
+        n_edits, n_edits == 1 ? "" : "s", n_regions, n_regions == 1 ? "" : "s");
+      gtk_label_set_text (self->offer_label, offer);
+      g_set_object (&self->offered_document, recovered);
+      g_object_set_data_full (G_OBJECT (recovered), "vt-song-path", g_strdup (analysis->path),
+                              g_free);
+      g_object_set_data (G_OBJECT (recovered), "vt-frames",
+                         GSIZE_TO_POINTER ((gsize) analysis->frames));
+      gtk_revealer_set_reveal_child (self->offer_revealer, TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-autosave", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.discard-autosave", TRUE);
+      analysis_free (analysis);
+      return;
     }
-  else
-    {
-      g_message ("restored %u pitch edits and %u silent regions from %s",
-                 vt_document_get_n_f0_edits (document), n_regions, autosave);
-      vt_document_set_modified (document, TRUE);
-    }
-  vt_document_set_estimate (document, analysis->hz, analysis->confidence, analysis->frames);
-  vt_document_set_autosave_path (document, autosave);
-  set_document (self, document);
+  if (autosave_error != NULL)
+    g_message ("ignoring the autosave: %s", autosave_error->message);
+  g_autoptr (VtDocument) document = vt_document_new ();
+  vt_document_set_song (document, analysis->path, analysis->checksum, analysis->frames);
+  adopt_document (self, document, autosave);
   analysis_free (analysis);
+}
+
+static void
+answer_offer (VtWindow *self, gboolean restore)
+{
+  g_autoptr (VtDocument) recovered = g_steal_pointer (&self->offered_document);
+  gtk_revealer_set_reveal_child (self->offer_revealer, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-autosave", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.discard-autosave", FALSE);
+  if (recovered == NULL)
+    return;
+  g_autofree char *autosave = g_strdup (vt_document_get_autosave_path (recovered));
+  if (autosave == NULL)
+    autosave = autosave_path_for (vt_document_get_song_checksum (recovered));
+  if (restore)
+    {
+      vt_document_set_modified (recovered, TRUE);
+      adopt_document (self, recovered, autosave);
+      set_status (self, "Restored the corrections kept automatically.");
+      return;
+    }
+  g_autoptr (VtDocument) document = vt_document_new ();
+  vt_document_set_song (document, g_object_get_data (G_OBJECT (recovered), "vt-song-path"),
+                        vt_document_get_song_checksum (recovered),
+                        (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (recovered),
+                                                                      "vt-frames")));
+  adopt_document (self, document, autosave);
+}
+
+static void
+restore_autosave_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  answer_offer (VT_WINDOW (widget), TRUE);
+}
+
+static void
+discard_autosave_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  answer_offer (VT_WINDOW (widget), FALSE);
 }
 
 static void
@@ -400,6 +1014,8 @@ start_analysis (VtWindow *self, VtLoadedSong *song)
     g_cancellable_cancel (self->analysis_cancellable);
   g_clear_object (&self->analysis_cancellable);
   set_document (self, NULL);
+  g_clear_object (&self->offered_document);
+  gtk_revealer_set_reveal_child (self->offer_revealer, FALSE);
   vt_spectrogram_view_set_spectrogram (self->spectrogram, NULL);
   vt_region_lane_set_activity (self->region_lane, NULL, 0, VT_DOCUMENT_FRAME_RATE);
   if (song == NULL)
@@ -411,8 +1027,10 @@ start_analysis (VtWindow *self, VtLoadedSong *song)
   g_autoptr (GTask) task = g_task_new (NULL, self->analysis_cancellable, on_analysis_done,
                                        g_object_ref (self));
   g_task_set_name (task, "voxtrace song analysis");
-  g_task_set_task_data (task, path, g_free);
+  g_task_set_task_data (task, g_strdup (path), g_free);
   g_task_run_in_thread (task, analyse_in_thread);
+  start_worker (self, path);
+  g_free (path);
   update_view (self);
 }
 
@@ -427,6 +1045,8 @@ set_song (VtWindow *self, VtLoadedSong *song)
   self->song = song;
 
   vt_waveform_view_set_peaks (self->waveform, song ? vt_loaded_song_get_peaks (song) : NULL);
+  /* The player first, so that the worker's first stems reach it. */
+  start_player (self);
   start_analysis (self, song);
   g_autofree char *description = song ? describe_song (song) : NULL;
   gtk_label_set_text (self->song_info_label, description ? description : "");
@@ -683,7 +1303,11 @@ on_unvoiced (VtSpectrogramView *view, int start_frame, int n_frames, VtWindow *s
 static void
 on_seek (VtSpectrogramView *view, double seconds, VtWindow *self)
 {
-  /* The player, when there is one, follows the playhead. */
+  seconds = MAX (0.0, seconds);
+  if (self->player != NULL)
+    vt_player_seek (self->player,
+                    (int64_t) llround (seconds * vt_player_get_sample_rate (self->player)));
+  /* The tick callback follows the player; without one, the view does. */
   vt_spectrogram_view_set_playhead (self->spectrogram, seconds);
 }
 
@@ -950,6 +1574,19 @@ vt_window_dispose (GObject *object)
   if (self->analysis_cancellable != NULL)
     g_cancellable_cancel (self->analysis_cancellable);
   g_clear_object (&self->analysis_cancellable);
+  if (self->export_dialog != NULL)
+    gtk_window_destroy (self->export_dialog);
+  if (self->preferences_window != NULL)
+    gtk_window_destroy (self->preferences_window);
+  drop_player (self);
+  drop_worker (self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->player_error, g_free);
+  g_clear_pointer (&self->source, g_free);
+  g_clear_object (&self->offered_document);
+  g_clear_object (&self->pending_project);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
@@ -976,6 +1613,12 @@ vt_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       break;
     case PROP_SNAP:
       g_value_set_boolean (value, self->snap);
+      break;
+    case PROP_SOURCE:
+      g_value_set_string (value, self->source);
+      break;
+    case PROP_LOOP:
+      g_value_set_boolean (value, self->loop);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1006,6 +1649,29 @@ vt_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_SOURCE:
+      {
+        const char *name = g_value_get_string (value);
+        if (g_strcmp0 (name, "vocals") != 0 && g_strcmp0 (name, "accompaniment") != 0)
+          name = "mix";
+        if (g_strcmp0 (self->source, name) != 0)
+          {
+            g_free (self->source);
+            self->source = g_strdup (name);
+            if (self->player != NULL)
+              vt_player_set_source (self->player, source_from_name (name));
+            g_object_notify_by_pspec (object, pspec);
+          }
+      }
+      break;
+    case PROP_LOOP:
+      if (self->loop != g_value_get_boolean (value))
+        {
+          self->loop = g_value_get_boolean (value);
+          apply_loop (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1033,6 +1699,12 @@ vt_window_class_init (VtWindowClass *klass)
   properties[PROP_SNAP] = g_param_spec_boolean ("snap", NULL, NULL, FALSE,
                                                 G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                                   | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SOURCE] = g_param_spec_string ("source", NULL, NULL, "mix",
+                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                  | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOOP] = g_param_spec_boolean ("loop", NULL, NULL, FALSE,
+                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                  | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (VT_TYPE_WAVEFORM_VIEW);
@@ -1051,6 +1723,16 @@ vt_window_class_init (VtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VtWindow, song_info_label);
   gtk_widget_class_bind_template_child (widget_class, VtWindow, spectrogram);
   gtk_widget_class_bind_template_child (widget_class, VtWindow, region_lane);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, offer_revealer);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, offer_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, volume_scale);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, VtWindow, cancel_analysis_button);
   gtk_widget_class_bind_template_callback (widget_class, on_f0_drawn);
   gtk_widget_class_bind_template_callback (widget_class, on_segment_shifted);
   gtk_widget_class_bind_template_callback (widget_class, on_unvoiced);
@@ -1088,6 +1770,28 @@ vt_window_class_init (VtWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S,
                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, 0, "win.pencil", NULL);
+
+  gtk_widget_class_install_action (widget_class, "win.restore-autosave", NULL,
+                                   restore_autosave_action);
+  gtk_widget_class_install_action (widget_class, "win.discard-autosave", NULL,
+                                   discard_autosave_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-analysis", NULL,
+                                   cancel_analysis_action);
+  gtk_widget_class_install_action (widget_class, "win.play-pause", NULL, play_pause_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-playback", NULL,
+                                   retry_playback_action);
+  gtk_widget_class_install_property_action (widget_class, "win.source", "source");
+  gtk_widget_class_install_property_action (widget_class, "win.loop", "loop");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, 0, "win.source", "s", "mix");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, 0, "win.source", "s", "vocals");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, 0, "win.source", "s",
+                                       "accompaniment");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1, 0, "win.source", "s", "mix");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_2, 0, "win.source", "s",
+                                       "vocals");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_3, 0, "win.source", "s",
+                                       "accompaniment");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, 0, "win.loop", NULL);
 }
 
 static void
@@ -1109,6 +1813,38 @@ vt_window_init (VtWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.dismiss-error", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-autosave", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.discard-autosave", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-analysis", FALSE);
+  self->source = g_strdup ("mix");
+
+  GSettingsSchemaSource *schemas = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = schemas ? g_settings_schema_source_lookup (
+                                                   schemas, SETTINGS_SCHEMA_ID, TRUE)
+                                               : NULL;
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      gtk_range_set_value (GTK_RANGE (self->volume_scale),
+                           g_settings_get_double (self->settings, "volume"));
+      g_signal_connect_swapped (self->settings, "changed::adaptation-budget",
+                                G_CALLBACK (apply_budget), self);
+    }
+  g_signal_connect (self->volume_scale, "value-changed", G_CALLBACK (on_volume_changed), self);
+  g_signal_connect (self->spectrogram, "notify::has-selection",
+                    G_CALLBACK (on_selection_changed), self);
+
+  /* Space plays and pauses wherever the focus is (before a focused button
+   * takes it as a click). */
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (keys), GTK_SHORTCUT_SCOPE_LOCAL);
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (keys),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
+                      gtk_named_action_new ("win.play-pause")));
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  update_transport (self);
   /* The activity lane scrolls and zooms with the spectrogram. */
   g_object_bind_property (self->spectrogram, "start-time", self->region_lane, "start-time",
                           G_BINDING_SYNC_CREATE);
