@@ -142,9 +142,11 @@ activity_from_mask (const float *mask, const float *magnitude, int64_t frames, f
     }
 }
 
-VtStatus
-vt_system_analyse (VtSystem *system, const float *mono, int64_t n_samples,
-                   VtSongAnalysis *analysis, const VtProgress *progress, VtError *error)
+/* The analysis; for the Wave-U-Net also its stems (stems may be NULL). */
+static VtStatus
+analyse (VtSystem *system, const float *mono, int64_t n_samples, VtSongAnalysis *analysis,
+         float *stem_vocals, float *stem_accompaniment, const VtProgress *progress,
+         VtError *error)
 {
   float *log_magnitude = NULL, *magnitude = NULL;
   float *vocals = NULL, *accompaniment = NULL;
@@ -193,6 +195,10 @@ vt_system_analyse (VtSystem *system, const float *mono, int64_t n_samples,
     }
   if (status == VT_STATUS_OK)
     activity_from_mask (analysis->mask, magnitude, frames, analysis->activity);
+  if (status == VT_STATUS_OK && vocals && stem_vocals)
+    memcpy (stem_vocals, vocals, sizeof (float) * (size_t) n_samples);
+  if (status == VT_STATUS_OK && accompaniment && stem_accompaniment)
+    memcpy (stem_accompaniment, accompaniment, sizeof (float) * (size_t) n_samples);
 done:
   if (status != VT_STATUS_OK)
     vt_song_analysis_clear (analysis);
@@ -208,6 +214,13 @@ done:
 }
 
 VtStatus
+vt_system_analyse (VtSystem *system, const float *mono, int64_t n_samples,
+                   VtSongAnalysis *analysis, const VtProgress *progress, VtError *error)
+{
+  return analyse (system, mono, n_samples, analysis, NULL, NULL, progress, error);
+}
+
+VtStatus
 vt_system_separate_mono (VtSystem *system, const float *mono, int64_t n_samples, float *vocals,
                          float *accompaniment, float *activity, const VtProgress *progress,
                          VtError *error)
@@ -218,15 +231,13 @@ vt_system_separate_mono (VtSystem *system, const float *mono, int64_t n_samples,
   if (system->kind == VT_SYSTEM_WAVEUNET && activity == NULL)
     return vt_waveunet_separate (system->waveunet, mono, n_samples, vocals, accompaniment,
                                  progress, error);
-  if ((status = vt_system_analyse (system, mono, n_samples, &analysis, progress, error))
-      != VT_STATUS_OK)
+  /* The Wave-U-Net's stems are its own waveforms, found on the way. */
+  if ((status = analyse (system, mono, n_samples, &analysis, vocals, accompaniment, progress,
+                         error)) != VT_STATUS_OK)
     return status;
   if (activity)
     memcpy (activity, analysis.activity, sizeof (float) * (size_t) analysis.frames);
-  if (system->kind == VT_SYSTEM_WAVEUNET)
-    status = vt_waveunet_separate (system->waveunet, mono, n_samples, vocals, accompaniment, NULL,
-                                   error);
-  else if (vocals || accompaniment)
+  if (system->kind == VT_SYSTEM_DRNN && (vocals || accompaniment))
     {
       VtMaskApplier *applier = vt_mask_applier_new (VT_FEATURES_RATE, 1, error);
       float *padded = NULL;
