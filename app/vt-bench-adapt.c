@@ -21,13 +21,13 @@ typedef struct
   gint64 sent_us;
   /* Filled by the worker thread's chunk function. */
   gint64 immediate_us; /* first chunk holding the playhead, any pass; 0 = none yet */
-  gint64 full_us;      /* first chunk of the full pass holding the playhead */
+  gint64 full_us;      /* first chunk after adaptation holding the playhead */
   /* UI side. */
   gboolean analysed;
   int full_passes;
   gint64 adapted_us;
   gint64 full_done_us;
-  int adapted;
+  int adapted, adapted_target;
   char *failure;
 } Bench;
 
@@ -41,7 +41,7 @@ on_chunk (gint64 first, gint64 frames, const float *vocals, const float *accompa
   gboolean holds = bench->target_frame >= first && bench->target_frame < first + frames;
   if (holds && bench->sent_us > 0 && bench->immediate_us == 0)
     bench->immediate_us = now;
-  if (holds && bench->sent_us > 0 && pass == VT_WORKER_PASS_FULL && bench->full_us == 0)
+  if (holds && bench->sent_us > 0 && pass != VT_WORKER_PASS_IMMEDIATE && bench->full_us == 0)
     bench->full_us = now;
   g_mutex_unlock (&bench->lock);
 }
@@ -110,6 +110,12 @@ after_training_audio (Bench *bench)
   gboolean done = bench->full_us != 0;
   g_mutex_unlock (&bench->lock);
   return done;
+}
+
+static gboolean
+adapted (Bench *bench)
+{
+  return bench->adapted >= bench->adapted_target;
 }
 
 static gboolean
@@ -201,7 +207,8 @@ vt_bench_adapt (const char *song, const char *model_spec, double budget_s, int c
       bench.full_done_us = 0;
       int adapted_before = bench.adapted;
       vt_worker_set_corrections (worker, f0_user, silent, frames, playhead_s);
-      if (!wait_until (&bench, after_training_audio) || bench.adapted != adapted_before + 1)
+      bench.adapted_target = adapted_before + 1;
+      if (!wait_until (&bench, after_training_audio) || !wait_until (&bench, adapted))
         {
           exit_status = vt_cli_fail ("bench", "correction %d failed: %s", i + 1,
                                      bench.failure ? bench.failure : "timed out");

@@ -577,7 +577,8 @@ run_open (VtWorker *self, Job *job)
       self->render_block = MAX (block / hop, 1) * hop;
       const gsize channels = self->song_info.channels;
       const gint64 frames = vt_session_get_frames (self->session);
-      self->render_input = g_try_malloc (sizeof (float) * (self->render_block + 2 * pad) * channels);
+      self->render_input = g_try_malloc (sizeof (float) * (self->render_block + 2 * pad)
+                                         * channels);
       self->render_vocals = g_try_malloc (sizeof (float) * self->render_block * channels);
       self->render_accompaniment = g_try_malloc (sizeof (float) * self->render_block * channels);
       self->rendered_mask = g_try_malloc0 (sizeof (float) * (frames + 1) * VT_MODEL_MASK_BINS);
@@ -679,6 +680,14 @@ run_corrections (VtWorker *self, Job *job)
   params.learning_rate = (float) self->learning_rate;
   g_mutex_unlock (&self->lock);
   params.max_steps = 0; /* as many as the budget allows */
+  /* The chunk at the playhead is re-estimated first and heard at once; the
+   * rest of the song follows (vt_session_refresh). */
+  const gint64 focus_chunk = playhead_chunk (self, job->playhead_s);
+  const double rate = self->song_info.sample_rate;
+  const gint64 focus_first = focus_chunk * self->render_block;
+  const gint64 focus_end = MIN (focus_first + self->render_block, self->song_info.frames);
+  params.focus_start = (gint64) floor (focus_first / rate * VT_FEATURES_FRAME_RATE) - 2;
+  params.focus_end = (gint64) ceil (focus_end / rate * VT_FEATURES_FRAME_RATE) + 2;
   d = delivery_new (self, DELIVER_ADAPTING);
   d->code = TRUE;
   deliver (self, d);
@@ -699,7 +708,23 @@ run_corrections (VtWorker *self, Job *job)
       deliver (self, d);
     }
   else
-    deliver (self, adapted_delivery (self, before_f0, before_mask));
+    {
+      if (vt_session_needs_refresh (self->session))
+        {
+          status = render_chunk (self, focus_chunk, VT_WORKER_PASS_PREVIEW, &core_error);
+          if (status == VT_STATUS_OK)
+            status = vt_session_refresh (self->session, &progress, &core_error);
+          if (status == VT_STATUS_CANCELLED || !is_current (self))
+            {
+              deliver (self, delivery_new (self, DELIVER_SUPERSEDED));
+              return;
+            }
+          /* Otherwise the song stands as adapted around the playhead. */
+          if (status != VT_STATUS_OK)
+            deliver_core_failure (self, &core_error, status);
+        }
+      deliver (self, adapted_delivery (self, before_f0, before_mask));
+    }
   render_pass (self, VT_WORKER_PASS_FULL, job->playhead_s);
 }
 

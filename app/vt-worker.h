@@ -12,9 +12,11 @@
  *    the immediate effects are applied and delivered (..._CORRECTED); the
  *    chunks they changed, nearest the playhead first, are re-rendered at once
  *    (VT_WORKER_PASS_IMMEDIATE, at most a few); the networks adapt within the
- *    time budget ("adapting" is TRUE meanwhile); the adapted curve is
- *    delivered (..._ADAPTED) with what changed ("adapted"); then the whole
- *    song is re-rendered from the playhead outwards (VT_WORKER_PASS_FULL).
+ *    time budget ("adapting" is TRUE meanwhile); the chunk at the playhead
+ *    is re-estimated and rendered first (VT_WORKER_PASS_PREVIEW), then the
+ *    whole song is re-estimated, the adapted curve is delivered
+ *    (..._ADAPTED) with what changed ("adapted"), and the whole song is
+ *    re-rendered from the playhead outwards (VT_WORKER_PASS_FULL).
  *    A newer corrections job (or a new song) cancels all of this at its next
  *    step: the adaptation is abandoned, never half-applied. A failed
  *    adaptation (e.g. it diverged) rolls back to the immediate effects, is
@@ -66,6 +68,7 @@ typedef enum
 {
   VT_WORKER_PASS_IMMEDIATE = 0, /* the chunks an edit changed, nearest the playhead */
   VT_WORKER_PASS_FULL,          /* the whole song, from the playhead outwards */
+  VT_WORKER_PASS_PREVIEW,       /* the playhead's chunk as soon as adaptation ends */
 } VtWorkerPass;
 
 /* Called on the worker thread for every rendered chunk (frames * channels

@@ -19,6 +19,9 @@
  * re-estimation so that its result matches a whole-song pass. */
 #define WINDOW 128
 #define LOCAL_CONTEXT 64
+/* Frames decoded around a focused F0 re-estimation, so that the Viterbi
+ * path inside the focus is settled by its surroundings. */
+#define FOCUS_CONTEXT 128
 
 typedef struct
 {
@@ -32,6 +35,8 @@ struct VtSession
   VtModel *base;    /* borrowed */
   VtModel *adapted; /* owned: the base's weights until adaptation */
   bool is_adapted;
+  bool f0_adapted;    /* the F0 network differs from the base: re-estimate F0 */
+  bool needs_refresh; /* only the focus of the last adaptation is re-estimated */
   int64_t n_samples;
   float *mono;
   int64_t frames;
@@ -298,6 +303,8 @@ vt_session_set_corrections (VtSession *session, const float *f0_user, const uint
         return status;
       session->is_adapted = false;
     }
+  session->f0_adapted = false;
+  session->needs_refresh = false;
   memcpy (session->estimate_f0, session->base_f0, sizeof (float) * (size_t) frames);
   memcpy (session->estimate_confidence, session->base_confidence,
           sizeof (float) * (size_t) frames);
@@ -530,10 +537,9 @@ adapt_f0 (VtSession *session, const VtAdaptParams *params, double started, VtRng
   status = vt_net_copy_weights (vt_model_get_f0_net (session->adapted), net, error);
   if (status != VT_STATUS_OK)
     goto done;
+  /* The trajectory is re-estimated by reestimate_*(). */
   session->is_adapted = true;
-  status = vt_model_estimate_f0 (session->adapted, session->log_magnitude, frames, NULL,
-                                 session->estimate_f0, session->estimate_confidence, NULL, error);
-  apply_f0_corrections (session);
+  session->f0_adapted = true;
 
 done:
   free (corrected);
@@ -727,6 +733,111 @@ done:
   return status;
 }
 
+/* The whole song with the adapted networks: F0 (when its network was
+ * adapted), then the mask. Works on copies, so that a cancelled call leaves
+ * the session as it was. */
+static VtStatus
+reestimate_all (VtSession *session, const VtProgress *progress, VtError *error)
+{
+  const int64_t frames = session->frames;
+  float *f0 = frames_array (frames, 1);
+  float *confidence = frames_array (frames, 1);
+  float *corrected_f0 = frames_array (frames, 1);
+  float *corrected_confidence = frames_array (frames, 1);
+  float *mask = frames_array (frames, MASK_BINS);
+  float *activity = frames_array (frames, 1);
+  VtStatus status = VT_STATUS_OK;
+  if (!f0 || !confidence || !corrected_f0 || !corrected_confidence || !mask || !activity)
+    {
+      status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory for re-estimating");
+      goto done;
+    }
+  memcpy (f0, session->estimate_f0, sizeof (float) * (size_t) frames);
+  memcpy (confidence, session->estimate_confidence, sizeof (float) * (size_t) frames);
+  if (session->f0_adapted
+      && (status = vt_model_estimate_f0 (session->adapted, session->log_magnitude, frames, NULL,
+                                         f0, confidence, progress, error))
+           != VT_STATUS_OK)
+    goto done;
+  for (int64_t t = 0; t < frames; t++)
+    {
+      float user = session->f0_user[t];
+      corrected_f0[t] = isnan (user) ? f0[t] : user > 0 ? user : 0.0f;
+      corrected_confidence[t] = isnan (user) ? confidence[t] : 1.0f;
+    }
+  if ((status = vt_model_estimate_mask (session->adapted, session->log_magnitude, corrected_f0,
+                                        corrected_confidence, frames, mask, activity, progress,
+                                        error))
+      != VT_STATUS_OK)
+    goto done;
+  memcpy (session->estimate_f0, f0, sizeof (float) * (size_t) frames);
+  memcpy (session->estimate_confidence, confidence, sizeof (float) * (size_t) frames);
+  memcpy (session->mask, mask, sizeof (float) * (size_t) (frames * MASK_BINS));
+  memcpy (session->activity, activity, sizeof (float) * (size_t) frames);
+  apply_f0_corrections (session);
+  session->needs_refresh = false;
+
+done:
+  free (f0);
+  free (confidence);
+  free (corrected_f0);
+  free (corrected_confidence);
+  free (mask);
+  free (activity);
+  return status;
+}
+
+/* Frames [start, end) only, with context around them. */
+static VtStatus
+reestimate_range (VtSession *session, int64_t start, int64_t end, VtError *error)
+{
+  if (session->f0_adapted)
+    {
+      int64_t lo = start - FOCUS_CONTEXT > 0 ? start - FOCUS_CONTEXT : 0;
+      int64_t hi = end + FOCUS_CONTEXT < session->frames ? end + FOCUS_CONTEXT : session->frames;
+      float *hz = malloc (sizeof (float) * (size_t) (hi - lo));
+      float *confidence = malloc (sizeof (float) * (size_t) (hi - lo));
+      if (!hz || !confidence)
+        {
+          free (hz);
+          free (confidence);
+          return vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+        }
+      VtStatus status = vt_model_estimate_f0 (session->adapted, session->log_magnitude + lo * BINS,
+                                              hi - lo, NULL, hz, confidence, NULL, error);
+      if (status == VT_STATUS_OK)
+        {
+          memcpy (session->estimate_f0 + start, hz + (start - lo),
+                  sizeof (float) * (size_t) (end - start));
+          memcpy (session->estimate_confidence + start, confidence + (start - lo),
+                  sizeof (float) * (size_t) (end - start));
+        }
+      free (hz);
+      free (confidence);
+      if (status != VT_STATUS_OK)
+        return status;
+      apply_f0_corrections (session);
+    }
+  return remask_range (session, session->adapted, start, end, error);
+}
+
+bool
+vt_session_needs_refresh (const VtSession *session)
+{
+  return session->needs_refresh;
+}
+
+VtStatus
+vt_session_refresh (VtSession *session, const VtProgress *progress, VtError *error)
+{
+  if (!session->needs_refresh)
+    return VT_STATUS_OK;
+  VtStatus status = reestimate_all (session, progress, error);
+  if (status == VT_STATUS_OK)
+    gate (session);
+  return status;
+}
+
 VtStatus
 vt_session_adapt (VtSession *session, const VtAdaptParams *params, const VtProgress *progress,
                   VtError *error)
@@ -757,9 +868,17 @@ vt_session_adapt (VtSession *session, const VtAdaptParams *params, const VtProgr
   if (status == VT_STATUS_OK && has_silence)
     status = adapt_mask (session, &mask_params, started, &rng, progress, error);
   if (status == VT_STATUS_OK && session->is_adapted)
-    status = vt_model_estimate_mask (session->adapted, session->log_magnitude, session->f0,
-                                     session->confidence, session->frames, session->mask,
-                                     session->activity, NULL, error);
+    {
+      int64_t start = params->focus_start > 0 ? params->focus_start : 0;
+      int64_t end = params->focus_end < session->frames ? params->focus_end : session->frames;
+      if (end > start && (start > 0 || end < session->frames))
+        {
+          status = reestimate_range (session, start, end, error);
+          session->needs_refresh = status == VT_STATUS_OK;
+        }
+      else
+        status = reestimate_all (session, NULL, error);
+    }
   if (status != VT_STATUS_OK)
     {
       /* Roll back to the last good state: the immediate effects only. */

@@ -60,6 +60,13 @@ typedef struct
   float anchor;           /* pull towards the base weights per step (1e-3; 0 = none) */
   VtSilenceStrategy silence;
   uint64_t seed;
+  /* Analysis frames [focus_start, focus_end) (e.g. the chunk at the
+   * playhead) are re-estimated with the adapted networks before
+   * vt_session_adapt() returns; the rest of the song keeps the immediate
+   * effects until vt_session_refresh(), so the editor can play the adapted
+   * result there without waiting for the whole song. focus_end <=
+   * focus_start (the default): the whole song at once. */
+  int64_t focus_start, focus_end;
 } VtAdaptParams;
 
 void vt_adapt_params_default (VtAdaptParams *params);
@@ -90,6 +97,13 @@ VtStatus vt_session_set_corrections (VtSession *session, const float *f0_user,
 /* Fine-tunes to the current corrections, then re-estimates F0 and the mask. */
 VtStatus vt_session_adapt (VtSession *session, const VtAdaptParams *params,
                            const VtProgress *progress, VtError *error);
+
+/* After a focused vt_session_adapt(): true while the song outside the focus
+ * still holds the immediate effects. vt_session_refresh() re-estimates the
+ * whole song with the adapted networks (cancellable: when cancelled, the
+ * session is left as it was). Does nothing when no refresh is needed. */
+bool vt_session_needs_refresh (const VtSession *session);
+VtStatus vt_session_refresh (VtSession *session, const VtProgress *progress, VtError *error);
 
 /* The vocal mask grid (with silent regions gated) for vt-mask-apply. */
 VtMaskGrid vt_session_get_mask_grid (const VtSession *session, VtHighBand high_band);

@@ -154,6 +154,57 @@ test_adapt_reproducible (Fixture *f, gconstpointer data)
     }
 }
 
+/* A focused adaptation re-estimates the focus at once and leaves the rest
+ * with the immediate effects; the refresh then gives exactly what an
+ * unfocused adaptation gives. */
+static void
+test_adapt_focus_then_refresh (Fixture *f, gconstpointer data)
+{
+  const int64_t frames = vt_session_get_frames (f->session);
+  const int64_t bins = frames * VT_MODEL_MASK_BINS;
+  g_autofree float *user = g_new (float, frames);
+  g_autofree uint8_t *silent = g_new0 (uint8_t, frames);
+  for (int64_t t = 0; t < frames; t++)
+    user[t] = t >= 60 && t < 90 ? 330.0f : NAN;
+  for (int64_t t = 250; t < 280; t++)
+    silent[t] = 1;
+  VtAdaptParams params;
+  vt_adapt_params_default (&params);
+  params.max_steps = 3;
+  params.batch = 2;
+  VtError error = { 0 };
+  g_assert_cmpint (vt_session_set_corrections (f->session, user, silent, &error), ==, 0);
+  g_assert_false (vt_session_needs_refresh (f->session));
+  g_assert_cmpint (vt_session_adapt (f->session, &params, NULL, &error), ==, VT_STATUS_OK);
+  g_assert_false (vt_session_needs_refresh (f->session));
+  g_autofree float *whole_f0 = copy_floats (vt_session_get_f0 (f->session), frames);
+  g_autofree float *whole_mask = copy_floats (vt_session_get_mask (f->session), bins);
+
+  g_assert_cmpint (vt_session_set_corrections (f->session, user, silent, &error), ==, 0);
+  g_autofree float *immediate_mask = copy_floats (vt_session_get_mask (f->session), bins);
+  params.focus_start = 40;
+  params.focus_end = 140;
+  g_assert_cmpint (vt_session_adapt (f->session, &params, NULL, &error), ==, VT_STATUS_OK);
+  g_assert_true (vt_session_needs_refresh (f->session));
+  const float *mask = vt_session_get_mask (f->session);
+  /* Outside the focus (and the mask's local context): the immediate effects. */
+  const int64_t rest = 300 * VT_MODEL_MASK_BINS;
+  g_assert_cmpmem (mask + rest, (bins - rest) * sizeof (float), immediate_mask + rest,
+                   (bins - rest) * sizeof (float));
+  /* Inside: the adapted networks' estimate. */
+  g_assert_cmpint (memcmp (mask + 40 * VT_MODEL_MASK_BINS, immediate_mask + 40 * VT_MODEL_MASK_BINS,
+                           100 * VT_MODEL_MASK_BINS * sizeof (float)), !=, 0);
+  for (int64_t t = 60; t < 90; t++)
+    g_assert_cmpfloat (vt_session_get_f0 (f->session)[t], ==, 330.0f);
+
+  g_assert_cmpint (vt_session_refresh (f->session, NULL, &error), ==, VT_STATUS_OK);
+  g_assert_false (vt_session_needs_refresh (f->session));
+  g_assert_cmpmem (vt_session_get_f0 (f->session), frames * sizeof (float), whole_f0,
+                   frames * sizeof (float));
+  g_assert_cmpmem (vt_session_get_mask (f->session), bins * sizeof (float), whole_mask,
+                   bins * sizeof (float));
+}
+
 static void
 test_divergence_rolls_back (Fixture *f, gconstpointer data)
 {
@@ -234,6 +285,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/session/adapt-reproducible", Fixture, NULL, fixture_set_up,
               test_adapt_reproducible, fixture_tear_down);
+  g_test_add ("/session/adapt-focus-then-refresh", Fixture, NULL, fixture_set_up,
+              test_adapt_focus_then_refresh, fixture_tear_down);
   g_test_add ("/session/divergence-rolls-back", Fixture, NULL, fixture_set_up,
               test_divergence_rolls_back, fixture_tear_down);
   g_test_add ("/session/render-from-playhead", Fixture, NULL, fixture_set_up,

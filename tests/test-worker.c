@@ -25,7 +25,8 @@ typedef struct
   VtAudio mix;
   /* Chunks of the current full pass, and of finished ones. */
   GArray *chunk_first, *chunk_frames;
-  int full_passes, immediate_passes;
+  int full_passes, immediate_passes, preview_chunks;
+  gint64 last_preview_first, last_preview_end;
   gint64 last_full_first_chunk;
   gboolean last_full_covered_once;
   int analysed, corrected, adapted;
@@ -64,6 +65,12 @@ on_chunk (VtWorker *worker, gint64 first, gint64 frames, GBytes *vocals, guint p
 {
   g_assert_cmpuint (g_bytes_get_size (vocals), ==,
                     sizeof (float) * (gsize) frames * (gsize) fx.mix.channels);
+  if (pass == VT_WORKER_PASS_PREVIEW)
+    {
+      fx.preview_chunks++;
+      fx.last_preview_first = first;
+      fx.last_preview_end = first + frames;
+    }
   if (pass != VT_WORKER_PASS_FULL)
     return;
   g_array_append_val (fx.chunk_first, first);
@@ -227,6 +234,7 @@ test_supersede (void)
 
   vt_worker_set_budget (fx.worker, 3.0);
   int adapted_before = fx.adapted, full_before = fx.full_passes;
+  fx.preview_chunks = 0;
   guint superseded_before = vt_worker_get_n_superseded (fx.worker);
   fx.adapting_seen = FALSE;
   vt_worker_set_corrections (fx.worker, first, NULL, frames, playhead_s);
@@ -267,6 +275,10 @@ test_supersede (void)
   double first_s = (double) fx.last_full_first_chunk / fx.mix.sample_rate;
   g_assert_cmpfloat (first_s, <=, playhead_s);
   g_assert_cmpfloat (first_s, >, playhead_s - VT_WORKER_CHUNK_S);
+  /* The adapted chunk at the playhead came first, alone. */
+  g_assert_cmpint (fx.preview_chunks, ==, 1);
+  g_assert_cmpint (fx.last_preview_first, <=, (gint64) (playhead_s * fx.mix.sample_rate));
+  g_assert_cmpint (fx.last_preview_end, >, (gint64) (playhead_s * fx.mix.sample_rate));
   /* The edits changed chunks there: some were re-rendered before adapting. */
   g_assert_cmpint (fx.immediate_passes, >=, 1);
   g_assert_cmpint (g_atomic_int_get (&fx.worker_thread_chunks), >, 0);
