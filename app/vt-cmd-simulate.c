@@ -77,7 +77,9 @@ vt_cmd_simulate (int argc, char **argv)
     options.dataset = VT_DATASET_MUSDB;
   else
     return vt_cli_fail ("simulate", "--dataset must be mir1k or musdb");
-  if (steps < 0 || steps > 100000 || budget < 0 || budget > 3600 || every < 1 || max_clips < 0)
+  /* !(budget >= 0): NaN ("--budget nan") passes every ordered comparison. */
+  if (steps < 0 || steps > 100000 || !(budget >= 0) || budget > 3600 || every < 1
+      || max_clips < 0)
     return vt_cli_fail ("simulate", "--steps, --budget, --every or --max-clips out of range");
   vt_adapt_params_default (&options.adapt);
   options.adapt.max_steps = budget > 0 ? 0 : steps;
