@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-window.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -118,6 +119,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void set_status (VtWindow *self, const char *text);
+static void vt_window_open_song (VtWindow *self, GFile *file);
 static void schedule_corrections (VtWindow *self);
 static void adopt_document (VtWindow *self, VtDocument *document, const char *autosave);
 static void start_player (VtWindow *self);
@@ -207,6 +209,7 @@ update_view (VtWindow *self)
                                  editable && vt_document_can_redo (self->document));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", editable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-as", editable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->song != NULL);
 }
 
 /* ---- The song's analysis: spectrogram and a first pitch curve ---------- */
@@ -1096,12 +1099,9 @@ on_song_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   remember_recent (song);
 }
 
-void
-vt_window_open (VtWindow *self, GFile *file)
+static void
+vt_window_open_song (VtWindow *self, GFile *file)
 {
-  g_return_if_fail (VT_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
-
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1125,8 +1125,9 @@ add_song_filters (void (*add) (gpointer chooser, GtkFileFilter *filter), gpointe
   static const char *const suffixes[] = { "wav", "flac", "ogg", "oga", "opus", "mp3",
                                           "aif", "aiff", "au", "w64", "caf" };
   g_autoptr (GtkFileFilter) audio = gtk_file_filter_new ();
-  gtk_file_filter_set_name (audio, "Songs");
+  gtk_file_filter_set_name (audio, "Songs and Voxtrace projects");
   gtk_file_filter_add_mime_type (audio, "audio/*");
+  gtk_file_filter_add_suffix (audio, "vtproj");
   for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
     gtk_file_filter_add_suffix (audio, suffixes[i]);
   add (chooser, audio);
@@ -1253,6 +1254,762 @@ cancel_load_action (GtkWidget *widget, const char *action_name, GVariant *parame
   /* on_song_loaded then sees G_IO_ERROR_CANCELLED and restores the view. */
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
+}
+
+/* ---- Export ------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *name; /* as in GSettings and vt_file_format_from_name() */
+  const char *label;
+  VtFileFormat format;
+} ExportFormat;
+
+static const ExportFormat export_formats[] = {
+  { "wav16", "WAV, 16-bit", VT_FILE_FORMAT_WAV_16 },
+  { "wav24", "WAV, 24-bit", VT_FILE_FORMAT_WAV_24 },
+  { "float", "WAV, 32-bit float", VT_FILE_FORMAT_WAV_FLOAT },
+  { "flac", "FLAC", VT_FILE_FORMAT_FLAC },
+  { "ogg", "Ogg Vorbis", VT_FILE_FORMAT_OGG },
+  { "mp3", "MP3", VT_FILE_FORMAT_MP3 },
+};
+
+enum
+{
+  EXPORT_BOTH = 0,
+  EXPORT_VOCALS,
+  EXPORT_ACCOMPANIMENT,
+};
+
+typedef struct
+{
+  GWeakRef window;
+  GtkWindow *dialog;
+  GtkDropDown *stems;
+  GtkDropDown *format;
+  GtkCheckButton *f0_csv;
+  GtkEntry *prefix;
+  GtkLabel *files_label;
+  GtkLabel *warning_label;
+  GtkButton *export_button;
+  GtkProgressBar *progress;
+  GCancellable *cancellable; /* non-NULL while exporting */
+  guint pulse_id;
+  gboolean confirmed;
+  gboolean closed;
+  char *vocals_path;
+  char *accompaniment_path;
+  char *f0_csv_path;
+} ExportDialog;
+
+static void
+export_dialog_free (ExportDialog *export)
+{
+  g_weak_ref_clear (&export->window);
+  g_clear_handle_id (&export->pulse_id, g_source_remove);
+  if (export->cancellable != NULL)
+    g_cancellable_cancel (export->cancellable);
+  g_clear_object (&export->cancellable);
+  g_free (export->vocals_path);
+  g_free (export->accompaniment_path);
+  g_free (export->f0_csv_path);
+  g_free (export);
+}
+
+/* The files the dialog's choices name; returns how many of them exist. */
+static guint
+export_update_paths (ExportDialog *export, GString *existing)
+{
+  g_clear_pointer (&export->vocals_path, g_free);
+  g_clear_pointer (&export->accompaniment_path, g_free);
+  g_clear_pointer (&export->f0_csv_path, g_free);
+  const char *prefix = gtk_editable_get_text (GTK_EDITABLE (export->prefix));
+  guint stems = gtk_drop_down_get_selected (export->stems);
+  guint format = MIN (gtk_drop_down_get_selected (export->format),
+                      G_N_ELEMENTS (export_formats) - 1);
+  const char *extension = vt_file_format_extension (export_formats[format].format);
+  if (prefix[0] != '\0')
+    {
+      if (stems != EXPORT_ACCOMPANIMENT)
+        export->vocals_path = g_strdup_printf ("%s-vocals.%s", prefix, extension);
+      if (stems != EXPORT_VOCALS)
+        export->accompaniment_path = g_strdup_printf ("%s-accompaniment.%s", prefix, extension);
+      if (gtk_check_button_get_active (export->f0_csv))
+        export->f0_csv_path = g_strdup_printf ("%s-f0.csv", prefix);
+    }
+  g_autoptr (GString) names = g_string_new (NULL);
+  guint n_existing = 0;
+  const char *paths[] = { export->vocals_path, export->accompaniment_path, export->f0_csv_path };
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    if (paths[i] != NULL)
+      {
+        g_autofree char *base = g_path_get_basename (paths[i]);
+        g_string_append_printf (names, "%s%s", names->len ? ", " : "", base);
+        if (g_file_test (paths[i], G_FILE_TEST_EXISTS))
+          {
+            n_existing++;
+            if (existing != NULL)
+              g_string_append_printf (existing, "%s%s", existing->len ? ", " : "", base);
+          }
+      }
+  g_autofree char *text = names->len ? g_strdup_printf ("Writes %s", names->str)
+                                     : g_strdup ("Type where the files go.");
+  gtk_label_set_text (export->files_label, text);
+  return n_existing;
+}
+
+static void
+export_choices_changed (ExportDialog *export)
+{
+  /* A confirmation was for the files named then. */
+  export->confirmed = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (export->warning_label), FALSE);
+  gtk_button_set_label (export->export_button, "_Export");
+  export_update_paths (export, NULL);
+}
+
+static gboolean
+export_pulse (gpointer user_data)
+{
+  ExportDialog *export = user_data;
+  gtk_progress_bar_pulse (export->progress);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+export_set_busy (ExportDialog *export, gboolean busy)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (export->export_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (export->prefix), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (export->stems), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (export->format), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (export->f0_csv), !busy);
+  gtk_widget_set_visible (GTK_WIDGET (export->progress), busy);
+  g_clear_handle_id (&export->pulse_id, g_source_remove);
+  if (busy)
+    export->pulse_id = g_timeout_add (100, export_pulse, export);
+}
+
+static void
+on_export_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GtkWindow) dialog = user_data;
+  ExportDialog *export = g_object_get_data (G_OBJECT (dialog), "vt-export");
+  g_autoptr (GError) error = NULL;
+  gboolean ok = vt_worker_export_finish (VT_WORKER (source), result, &error);
+  if (export == NULL || export->closed)
+    return;
+  g_clear_object (&export->cancellable);
+  export_set_busy (export, FALSE);
+  g_autoptr (VtWindow) self = g_weak_ref_get (&export->window);
+  if (!ok)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        gtk_label_set_text (export->files_label, "Export cancelled; no file was replaced.");
+      else
+        {
+          g_autofree char *message = g_strdup_printf ("The export failed: %s", error->message);
+          gtk_label_set_text (export->warning_label, message);
+          gtk_widget_set_visible (GTK_WIDGET (export->warning_label), TRUE);
+        }
+      return;
+    }
+  if (self != NULL)
+    {
+      g_autofree char *folder = g_path_get_dirname (
+        gtk_editable_get_text (GTK_EDITABLE (export->prefix)));
+      g_autofree char *text = g_strdup_printf ("Exported to %s.", folder);
+      set_status (self, text);
+    }
+  gtk_window_destroy (dialog);
+}
+
+static void
+export_start (ExportDialog *export)
+{
+  g_autoptr (VtWindow) self = g_weak_ref_get (&export->window);
+  if (self == NULL || export->cancellable != NULL)
+    return;
+  g_autoptr (GString) existing = g_string_new (NULL);
+  guint n_existing = export_update_paths (export, existing);
+  if (export->vocals_path == NULL && export->accompaniment_path == NULL
+      && export->f0_csv_path == NULL)
+    {
+      gtk_widget_error_bell (GTK_WIDGET (export->dialog));
+      return;
+    }
+  if (n_existing > 0 && !export->confirmed)
+    {
+      /* Never overwrite silently: say which, and ask for a second click. */
+      g_autofree char *text = g_strdup_printf ("%s already exist%s. Press Replace to overwrite "
+                                               "%s.", existing->str, n_existing == 1 ? "s" : "",
+                                               n_existing == 1 ? "it" : "them");
+      gtk_label_set_text (export->warning_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (export->warning_label), TRUE);
+      gtk_button_set_label (export->export_button, "_Replace");
+      export->confirmed = TRUE;
+      return;
+    }
+  if (self->worker == NULL)
+    {
+      gtk_label_set_text (export->warning_label, "There is no separation to export: the song's "
+                                                 "analysis was stopped. Open the song again.");
+      gtk_widget_set_visible (GTK_WIDGET (export->warning_label), TRUE);
+      return;
+    }
+  g_autofree char *folder = g_path_get_dirname (export->vocals_path ? export->vocals_path
+                                                : export->accompaniment_path
+                                                  ? export->accompaniment_path
+                                                  : export->f0_csv_path);
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      g_autofree char *text = g_strdup_printf ("The folder %s cannot be made: %s", folder,
+                                               g_strerror (errno));
+      gtk_label_set_text (export->warning_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (export->warning_label), TRUE);
+      return;
+    }
+  guint format = MIN (gtk_drop_down_get_selected (export->format),
+                      G_N_ELEMENTS (export_formats) - 1);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "export-format", export_formats[format].name);
+  VtWorkerExport what = {
+    .vocals_path = export->vocals_path,
+    .accompaniment_path = export->accompaniment_path,
+    .format = export_formats[format].format,
+    .f0_csv_path = export->f0_csv_path,
+  };
+  gtk_widget_set_visible (GTK_WIDGET (export->warning_label), FALSE);
+  gtk_label_set_text (export->files_label, "Exporting…");
+  export->cancellable = g_cancellable_new ();
+  export_set_busy (export, TRUE);
+  vt_worker_export_async (self->worker, &what, export->cancellable, on_export_done,
+                          g_object_ref (export->dialog));
+}
+
+static void
+on_export_clicked (GtkButton *button, ExportDialog *export)
+{
+  export_start (export);
+}
+
+static void
+on_export_cancel_clicked (GtkButton *button, ExportDialog *export)
+{
+  if (export->cancellable != NULL)
+    g_cancellable_cancel (export->cancellable);
+  else
+    gtk_window_destroy (export->dialog);
+}
+
+static void
+on_export_dialog_destroy (GtkWidget *dialog, gpointer user_data)
+{
+  ExportDialog *export = g_object_get_data (G_OBJECT (dialog), "vt-export");
+  g_autoptr (VtWindow) self = g_weak_ref_get (&export->window);
+  export->closed = TRUE;
+  if (export->cancellable != NULL)
+    g_cancellable_cancel (export->cancellable);
+  g_clear_handle_id (&export->pulse_id, g_source_remove);
+  if (self != NULL && self->export_dialog == GTK_WINDOW (dialog))
+    self->export_dialog = NULL;
+}
+
+static char *
+default_export_prefix (VtWindow *self)
+{
+  g_autofree char *path = g_file_get_path (vt_loaded_song_get_file (self->song));
+  if (path == NULL)
+    path = g_build_filename (g_get_home_dir (), vt_loaded_song_get_display_name (self->song),
+                             NULL);
+  const char *dot = strrchr (path, '.');
+  const char *slash = strrchr (path, G_DIR_SEPARATOR);
+  return dot && (!slash || dot > slash) ? g_strndup (path, dot - path) : g_strdup (path);
+}
+
+static GtkWidget *
+grid_label (const char *text, GtkWidget *target)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), target);
+  return label;
+}
+
+static void
+export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->song == NULL)
+    return;
+  if (self->export_dialog != NULL)
+    {
+      gtk_window_present (self->export_dialog);
+      return;
+    }
+  ExportDialog *export = g_new0 (ExportDialog, 1);
+  g_weak_ref_init (&export->window, self);
+  export->dialog = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (export->dialog, "Export");
+  gtk_window_set_transient_for (export->dialog, GTK_WINDOW (self));
+  gtk_window_set_modal (export->dialog, TRUE);
+  gtk_window_set_default_size (export->dialog, 560, -1);
+  g_object_set_data_full (G_OBJECT (export->dialog), "vt-export", export,
+                          (GDestroyNotify) export_dialog_free);
+
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  gtk_window_set_child (export->dialog, box);
+
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_box_append (GTK_BOX (box), grid);
+
+  export->prefix = GTK_ENTRY (gtk_entry_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (export->prefix), TRUE);
+  gtk_entry_set_activates_default (export->prefix, TRUE);
+  g_autofree char *prefix = default_export_prefix (self);
+  gtk_editable_set_text (GTK_EDITABLE (export->prefix), prefix);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (export->prefix),
+                               "Folder and start of the file names; \"-vocals\", "
+                               "\"-accompaniment\" and \"-f0\" are added");
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("_Save as", GTK_WIDGET (export->prefix)), 0, 0,
+                   1, 1);
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (export->prefix), 1, 0, 1, 1);
+
+  static const char *const stems[] = { "Vocals and accompaniment", "Vocals only",
+                                       "Accompaniment only", NULL };
+  export->stems = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (stems));
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("S_tems", GTK_WIDGET (export->stems)), 0, 1, 1,
+                   1);
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (export->stems), 1, 1, 1, 1);
+
+  const char *format_labels[G_N_ELEMENTS (export_formats) + 1];
+  guint chosen = 3; /* FLAC */
+  g_autofree char *preferred = self->settings
+                                 ? g_settings_get_string (self->settings, "export-format")
+                                 : NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (export_formats); i++)
+    {
+      format_labels[i] = export_formats[i].label;
+      if (g_strcmp0 (preferred, export_formats[i].name) == 0)
+        chosen = i;
+    }
+  format_labels[G_N_ELEMENTS (export_formats)] = NULL;
+  export->format = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (format_labels));
+  gtk_drop_down_set_selected (export->format, chosen);
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("_Format", GTK_WIDGET (export->format)), 0, 2, 1,
+                   1);
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (export->format), 1, 2, 1, 1);
+
+  VtAudio mix;
+  vt_loaded_song_get_audio (self->song, &mix);
+  g_autofree char *keeps = g_strdup_printf ("At the song's own %d Hz, %d channel%s, full "
+                                            "bandwidth.", mix.sample_rate, mix.channels,
+                                            mix.channels == 1 ? "" : "s");
+  GtkWidget *keeps_label = gtk_label_new (keeps);
+  gtk_label_set_xalign (GTK_LABEL (keeps_label), 0);
+  gtk_widget_add_css_class (keeps_label, "dim-label");
+  gtk_grid_attach (GTK_GRID (grid), keeps_label, 1, 3, 1, 1);
+
+  export->f0_csv = GTK_CHECK_BUTTON (
+    gtk_check_button_new_with_mnemonic ("Also the _pitch curve as CSV (time s, Hz; 0 = unvoiced)"));
+  gtk_check_button_set_active (export->f0_csv, TRUE);
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (export->f0_csv), 1, 4, 1, 1);
+
+  export->files_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (export->files_label, 0);
+  gtk_label_set_wrap (export->files_label, TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (export->files_label));
+  export->warning_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (export->warning_label, 0);
+  gtk_label_set_wrap (export->warning_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (export->warning_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (export->warning_label), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (export->warning_label));
+  export->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_visible (GTK_WIDGET (export->progress), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (export->progress));
+
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
+  export->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Export"));
+  gtk_widget_add_css_class (GTK_WIDGET (export->export_button), "suggested-action");
+  gtk_box_append (GTK_BOX (buttons), cancel);
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (export->export_button));
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_window_set_default_widget (export->dialog, GTK_WIDGET (export->export_button));
+
+  g_signal_connect (export->export_button, "clicked", G_CALLBACK (on_export_clicked), export);
+  g_signal_connect (cancel, "clicked", G_CALLBACK (on_export_cancel_clicked), export);
+  g_signal_connect_swapped (export->prefix, "changed", G_CALLBACK (export_choices_changed),
+                            export);
+  g_signal_connect_swapped (export->stems, "notify::selected",
+                            G_CALLBACK (export_choices_changed), export);
+  g_signal_connect_swapped (export->format, "notify::selected",
+                            G_CALLBACK (export_choices_changed), export);
+  g_signal_connect_swapped (export->f0_csv, "toggled", G_CALLBACK (export_choices_changed),
+                            export);
+  g_signal_connect (export->dialog, "destroy", G_CALLBACK (on_export_dialog_destroy), NULL);
+  export_update_paths (export, NULL);
+
+  self->export_dialog = export->dialog;
+  gtk_window_present (export->dialog);
+  gtk_widget_grab_focus (GTK_WIDGET (export->prefix));
+}
+
+/* ---- Preferences, shortcuts, about, the demo ----------------------------- */
+
+static void
+on_device_selected (GtkDropDown *drop_down, GParamSpec *pspec, VtWindow *self)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (drop_down);
+  if (item == NULL || self->settings == NULL)
+    return;
+  guint selected = gtk_drop_down_get_selected (drop_down);
+  const char *device = selected == 0 ? "" : gtk_string_object_get_string (item);
+  g_autofree char *current = g_settings_get_string (self->settings, "output-device");
+  if (g_strcmp0 (current, device) == 0)
+    return;
+  g_settings_set_string (self->settings, "output-device", device);
+  /* Move playback to the chosen output now. */
+  if (self->player != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!vt_player_restart (self->player, device[0] ? device : NULL, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("playback unavailable: %s",
+                                                      error->message);
+          show_notice (self, message);
+        }
+      update_transport (self);
+    }
+  else if (self->song != NULL)
+    retry_playback_action (GTK_WIDGET (self), NULL, NULL);
+}
+
+static void
+on_export_format_selected (GtkDropDown *drop_down, GParamSpec *pspec, VtWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (drop_down);
+  if (self->settings != NULL && selected < G_N_ELEMENTS (export_formats))
+    g_settings_set_string (self->settings, "export-format", export_formats[selected].name);
+}
+
+static void
+on_preferences_destroy (GtkWidget *window, VtWindow *self)
+{
+  if (self->preferences_window == GTK_WINDOW (window))
+    self->preferences_window = NULL;
+}
+
+static void
+preferences_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  if (self->preferences_window != NULL)
+    {
+      gtk_window_present (self->preferences_window);
+      return;
+    }
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  self->preferences_window = window;
+  gtk_window_set_title (window, "Preferences");
+  gtk_window_set_transient_for (window, GTK_WINDOW (self));
+  gtk_window_set_modal (window, TRUE);
+  gtk_window_set_default_size (window, 480, -1);
+  g_signal_connect_object (window, "destroy", G_CALLBACK (on_preferences_destroy), self, 0);
+
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 10);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_margin_start (grid, 18);
+  gtk_widget_set_margin_end (grid, 18);
+  gtk_widget_set_margin_top (grid, 18);
+  gtk_widget_set_margin_bottom (grid, 18);
+  gtk_window_set_child (window, grid);
+  int row = 0;
+  if (self->settings == NULL)
+    {
+      GtkWidget *missing = gtk_label_new ("Preferences cannot be kept: the settings schema "
+                                          SETTINGS_SCHEMA_ID " is not installed.");
+      gtk_label_set_wrap (GTK_LABEL (missing), TRUE);
+      gtk_widget_add_css_class (missing, "error");
+      gtk_grid_attach (GTK_GRID (grid), missing, 0, row++, 2, 1);
+    }
+
+  /* Devices: listing them starts PortAudio, which this thread owns. */
+  g_autoptr (GError) list_error = NULL;
+  g_auto (GStrv) devices = vt_player_list_devices (&list_error);
+  g_autoptr (GtkStringList) device_names = gtk_string_list_new (NULL);
+  gtk_string_list_append (device_names, "The system's default output");
+  g_autofree char *current = self->settings
+                               ? g_settings_get_string (self->settings, "output-device")
+                               : g_strdup ("");
+  guint device_selected = 0;
+  for (guint i = 0; devices != NULL && devices[i] != NULL; i++)
+    {
+      gtk_string_list_append (device_names, devices[i]);
+      if (g_strcmp0 (devices[i], current) == 0)
+        device_selected = i + 1;
+    }
+  if (current[0] != '\0' && device_selected == 0)
+    {
+      /* Keep a device that is absent now (unplugged) selectable. */
+      gtk_string_list_append (device_names, current);
+      device_selected = g_list_model_get_n_items (G_LIST_MODEL (device_names)) - 1;
+    }
+  GtkWidget *device = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (device_names)), NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (device), device_selected);
+  gtk_widget_set_hexpand (device, TRUE);
+  gtk_widget_set_sensitive (device, self->settings != NULL);
+  g_signal_connect_object (device, "notify::selected", G_CALLBACK (on_device_selected), self, 0);
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("Audio _output", device), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), device, 1, row++, 1, 1);
+  if (devices == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("No devices listed: %s", list_error ? list_error->message : "unknown reason");
+      GtkWidget *note = gtk_label_new (text);
+      gtk_label_set_xalign (GTK_LABEL (note), 0);
+      gtk_widget_add_css_class (note, "dim-label");
+      gtk_grid_attach (GTK_GRID (grid), note, 1, row++, 1, 1);
+    }
+
+  GtkWidget *budget = gtk_spin_button_new_with_range (0.5, 60, 0.5);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (budget), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (budget),
+                             self->settings
+                               ? g_settings_get_double (self->settings, "adaptation-budget")
+                               : VT_WORKER_DEFAULT_BUDGET_S);
+  gtk_widget_set_sensitive (budget, self->settings != NULL);
+  gtk_widget_set_tooltip_text (budget, "Seconds of training after each correction before the "
+                                       "separation is rendered again");
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, "adaptation-budget", budget, "value",
+                     G_SETTINGS_BIND_DEFAULT);
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("_Adaptation time (s)", budget), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), budget, 1, row++, 1, 1);
+
+  const char *format_labels[G_N_ELEMENTS (export_formats) + 1];
+  guint chosen = 3;
+  g_autofree char *preferred = self->settings
+                                 ? g_settings_get_string (self->settings, "export-format")
+                                 : NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (export_formats); i++)
+    {
+      format_labels[i] = export_formats[i].label;
+      if (g_strcmp0 (preferred, export_formats[i].name) == 0)
+        chosen = i;
+    }
+  format_labels[G_N_ELEMENTS (export_formats)] = NULL;
+  GtkWidget *format = gtk_drop_down_new_from_strings (format_labels);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (format), chosen);
+  gtk_widget_set_sensitive (format, self->settings != NULL);
+  g_signal_connect_object (format, "notify::selected", G_CALLBACK (on_export_format_selected),
+                           self, 0);
+  gtk_grid_attach (GTK_GRID (grid), grid_label ("Export _format", format), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), format, 1, row++, 1, 1);
+
+  gtk_window_present (window);
+}
+
+static void
+about_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  static const char *const authors[] = { "The Voxtrace developers", NULL };
+  gtk_show_about_dialog (GTK_WINDOW (widget),
+                         "program-name", "Voxtrace",
+                         "version", VT_VERSION,
+                         "comments", "Separate the singing voice from a song, and teach the "
+                                     "model where it is wrong by correcting its pitch curve.",
+                         "logo-icon-name", "org.voxtrace.Voxtrace",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+/* The demo song: installed under datadir, else the build tree's. */
+static char *
+find_demo_song (void)
+{
+  const char *override = g_getenv ("VOXTRACE_DEMO_SONG");
+  if (override != NULL && override[0] != '\0')
+    return g_strdup (override);
+  g_autofree char *installed = g_build_filename (VT_DATADIR, "voxtrace", "demo", "demo-mix.flac",
+                                                 NULL);
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&installed);
+  if (g_file_test (VT_DEMO_SONG, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (VT_DEMO_SONG);
+  return NULL;
+}
+
+static void
+open_demo_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  g_autofree char *demo = find_demo_song ();
+  if (demo == NULL)
+    {
+      show_error (self, "The demo song is not installed (it is made when Voxtrace is built: "
+                        "demo-mix.flac).");
+      return;
+    }
+  g_autoptr (GFile) file = g_file_new_for_path (demo);
+  vt_window_open (self, file);
+}
+
+/* ---- Projects ----------------------------------------------------------- */
+
+/* Rewrites the project's song path (the user found the song elsewhere),
+ * atomically, keeping everything else as it was. */
+static gboolean
+relink_project (const char *project_path, const char *song_path, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, project_path, error))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (parser);
+  JsonObject *top = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonNode *song = top ? json_object_get_member (top, "song") : NULL;
+  if (song == NULL || !JSON_NODE_HOLDS_OBJECT (song))
+    {
+      g_set_error (error, VT_DOCUMENT_ERROR, VT_DOCUMENT_ERROR_CORRUPT,
+                   "%s has no song entry", project_path);
+      return FALSE;
+    }
+  json_object_set_string_member (json_node_get_object (song), "path", song_path);
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  gsize length = 0;
+  g_autofree char *text = json_generator_to_data (generator, &length);
+  return g_file_set_contents (project_path, text, (gssize) length, error);
+}
+
+static void
+open_project_song (VtWindow *self, VtDocument *project)
+{
+  g_set_object (&self->pending_project, project);
+  g_autoptr (GFile) song = g_file_new_for_path (vt_document_get_song_path (project));
+  vt_window_open_song (self, song);
+}
+
+typedef struct
+{
+  GWeakRef window;
+  char *project_path;
+} LocateSong;
+
+static void
+on_locate_song_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  LocateSong *locate = user_data;
+  g_autoptr (VtWindow) self = g_weak_ref_get (&locate->window);
+  g_autoptr (GFile) file = NULL;
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  g_autofree char *song_path = file ? g_file_get_path (file) : NULL;
+  if (self != NULL && song_path != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VtDocument) project = NULL;
+      if (relink_project (locate->project_path, song_path, &error))
+        project = vt_document_load (locate->project_path, &error);
+      if (project == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("The project cannot be opened: %s",
+                                                      error->message);
+          show_error (self, message);
+        }
+      else
+        {
+          g_autofree char *text = g_strdup_printf ("The project now refers to %s.", song_path);
+          set_status (self, text);
+          open_project_song (self, project);
+        }
+    }
+  else if (self != NULL)
+    show_error (self, "The project was not opened: its song was not found.");
+  g_weak_ref_clear (&locate->window);
+  g_free (locate->project_path);
+  g_free (locate);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_native_dialog_destroy (dialog);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_unref (dialog);
+}
+
+/* The song moved: ask where it is rather than lose the project. */
+static void
+ask_for_moved_song (VtWindow *self, const char *project_path, const char *song_path)
+{
+  g_autofree char *base = g_path_get_basename (song_path);
+  g_autofree char *title = g_strdup_printf ("Where Is %s?", base);
+  LocateSong *locate = g_new0 (LocateSong, 1);
+  g_weak_ref_init (&locate->window, self);
+  locate->project_path = g_strdup (project_path);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                               "_Open", "_Cancel");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_locate_song_response), locate);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_autofree char *message = g_strdup_printf ("The project's song %s is no longer there: "
+                                              "choose where it is now.", song_path);
+  show_error (self, message);
+}
+
+static void open_project (VtWindow *self, GFile *file);
+
+void
+vt_window_open (VtWindow *self, GFile *file)
+{
+  g_return_if_fail (VT_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+  g_autofree char *name = g_file_get_basename (file);
+  if (name != NULL && g_str_has_suffix (name, PROJECT_SUFFIX))
+    {
+      open_project (self, file);
+      return;
+    }
+  /* A song opened by itself: no project waits for it. */
+  g_clear_object (&self->pending_project);
+  vt_window_open_song (self, file);
+}
+
+static void
+open_project (VtWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VtDocument) project = path ? vt_document_load (path, &error) : NULL;
+  if (project == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("The project cannot be opened: %s",
+                                                  error ? error->message
+                                                        : "it is not a local file");
+      show_error (self, message);
+      return;
+    }
+  const char *song = vt_document_get_song_path (project);
+  if (song == NULL || !g_file_test (song, G_FILE_TEST_IS_REGULAR))
+    {
+      ask_for_moved_song (self, path, song ? song : "");
+      return;
+    }
+  open_project_song (self, project);
 }
 
 /* ---- Edits: the widgets' intents go to the document --------------------- */
@@ -1780,6 +2537,14 @@ vt_window_class_init (VtWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.play-pause", NULL, play_pause_action);
   gtk_widget_class_install_action (widget_class, "win.retry-playback", NULL,
                                    retry_playback_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.about", NULL, about_action);
+  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_install_property_action (widget_class, "win.source", "source");
   gtk_widget_class_install_property_action (widget_class, "win.loop", "loop");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, 0, "win.source", "s", "mix");
