@@ -53,9 +53,11 @@ typedef enum
   DELIVER_JOB_DONE,
 } DeliveryKind;
 
+typedef struct _Engine Engine;
+
 typedef struct
 {
-  GWeakRef worker;
+  Engine *engine;
   DeliveryKind kind;
   guint serial;
   char *stage;
@@ -70,12 +72,16 @@ typedef struct
   GError *error;
 } Delivery;
 
-struct _VtWorker
+/* What the worker thread works with. Reference-counted, so that dropping
+ * the VtWorker never waits for the thread: the thread keeps its engine
+ * until it has seen the quit job, and late deliveries find the VtWorker
+ * through a weak reference (or not at all). */
+struct _Engine
 {
-  GObject parent_instance;
+  gint ref_count; /* atomic */
+  GWeakRef object; /* the VtWorker; only dereferenced on the UI thread */
 
   /* Shared between the threads. */
-  GThread *thread;
   GAsyncQueue *jobs;
   GMainContext *context;
   gint latest_serial; /* atomic: the newest superseding job */
@@ -101,6 +107,14 @@ struct _VtWorker
   gint64 render_block;
   double last_progress_s;
   Job *current;
+};
+
+struct _VtWorker
+{
+  GObject parent_instance;
+
+  Engine *engine;
+  GThread *thread;
 
   /* UI thread only. */
   guint submitted_serial;
@@ -161,11 +175,13 @@ job_free (Job *job)
 
 /* ---- Deliveries: worker thread -> UI thread ---- */
 
+static void engine_unref (Engine *engine);
+
 static void
 delivery_free (gpointer data)
 {
   Delivery *d = data;
-  g_weak_ref_clear (&d->worker);
+  g_clear_pointer (&d->engine, engine_unref);
   g_free (d->stage);
   g_clear_pointer (&d->vocals, g_bytes_unref);
   g_free (d->f0);
@@ -211,7 +227,7 @@ static gboolean
 delivery_run (gpointer data)
 {
   Delivery *d = data;
-  g_autoptr (VtWorker) self = g_weak_ref_get (&d->worker);
+  g_autoptr (VtWorker) self = g_weak_ref_get (&d->engine->object);
   if (self == NULL)
     return G_SOURCE_REMOVE;
   if (d->kind == DELIVER_JOB_DONE)
@@ -270,7 +286,7 @@ delivery_run (gpointer data)
 }
 
 static Delivery *
-delivery_new (VtWorker *self, DeliveryKind kind)
+delivery_new (Engine *self, DeliveryKind kind)
 {
   Delivery *d = g_new0 (Delivery, 1);
   d->kind = kind;
@@ -279,19 +295,20 @@ delivery_new (VtWorker *self, DeliveryKind kind)
 }
 
 static void
-deliver (VtWorker *self, Delivery *d)
+deliver (Engine *self, Delivery *d)
 {
   if (g_atomic_int_get (&self->quitting))
     {
       delivery_free (d);
       return;
     }
-  g_weak_ref_init (&d->worker, self);
+  d->engine = self;
+  g_atomic_int_inc (&self->ref_count);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, delivery_run, d, delivery_free);
 }
 
 static void
-deliver_failed (VtWorker *self, const GError *error)
+deliver_failed (Engine *self, const GError *error)
 {
   Delivery *d = delivery_new (self, DELIVER_FAILED);
   d->error = g_error_copy (error);
@@ -299,7 +316,7 @@ deliver_failed (VtWorker *self, const GError *error)
 }
 
 static void
-deliver_core_failure (VtWorker *self, const VtError *core_error, VtStatus status)
+deliver_core_failure (Engine *self, const VtError *core_error, VtStatus status)
 {
   g_autoptr (GError) error = NULL;
   vt_error_to_gerror (core_error, status, &error);
@@ -308,7 +325,7 @@ deliver_core_failure (VtWorker *self, const VtError *core_error, VtStatus status
 
 /* The session's current curves, copied for the UI. */
 static Delivery *
-delivery_with_estimate (VtWorker *self, DeliveryKind kind)
+delivery_with_estimate (Engine *self, DeliveryKind kind)
 {
   Delivery *d = delivery_new (self, kind);
   const gint64 frames = vt_session_get_frames (self->session);
@@ -327,7 +344,7 @@ delivery_with_estimate (VtWorker *self, DeliveryKind kind)
 /* ---- Worker thread ---- */
 
 static gboolean
-is_current (VtWorker *self)
+is_current (Engine *self)
 {
   return !g_atomic_int_get (&self->quitting)
          && (self->current == NULL
@@ -339,7 +356,7 @@ is_current (VtWorker *self)
 static bool
 on_progress (double fraction, const char *stage, void *user_data)
 {
-  VtWorker *self = user_data;
+  Engine *self = user_data;
   if (!is_current (self))
     return false;
   double now = now_s ();
@@ -359,13 +376,13 @@ on_progress (double fraction, const char *stage, void *user_data)
 static bool
 on_export_progress (double fraction, const char *stage, void *user_data)
 {
-  VtWorker *self = user_data;
+  Engine *self = user_data;
   GCancellable *cancellable = g_task_get_cancellable (self->current->task);
   return !g_atomic_int_get (&self->quitting) && !g_cancellable_is_cancelled (cancellable);
 }
 
 static gboolean
-ensure_model (VtWorker *self, GError **error)
+ensure_model (Engine *self, GError **error)
 {
   if (self->model == NULL && self->model_error == NULL)
     {
@@ -383,7 +400,7 @@ ensure_model (VtWorker *self, GError **error)
 }
 
 static void
-close_song (VtWorker *self)
+close_song (Engine *self)
 {
   g_clear_pointer (&self->session, vt_session_free);
   g_clear_pointer (&self->song_path, g_free);
@@ -396,7 +413,7 @@ close_song (VtWorker *self)
 }
 
 static gint64
-n_chunks (VtWorker *self)
+n_chunks (Engine *self)
 {
   return (self->song_info.frames + self->render_block - 1) / self->render_block;
 }
@@ -404,7 +421,7 @@ n_chunks (VtWorker *self)
 /* The chunk holding the playhead: the player's position when there is a
  * player, else the job's. */
 static gint64
-playhead_chunk (VtWorker *self, double playhead_s)
+playhead_chunk (Engine *self, double playhead_s)
 {
   gint64 frame = (gint64) (playhead_s * self->song_info.sample_rate);
   g_mutex_lock (&self->lock);
@@ -416,7 +433,7 @@ playhead_chunk (VtWorker *self, double playhead_s)
 
 /* Chunks in the order playhead, after, before, after, ... */
 static GArray *
-outward_order (VtWorker *self, gint64 first)
+outward_order (Engine *self, gint64 first)
 {
   const gint64 n = n_chunks (self);
   GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) n);
@@ -432,7 +449,7 @@ outward_order (VtWorker *self, gint64 first)
 }
 
 static VtStatus
-render_chunk (VtWorker *self, gint64 index, VtWorkerPass pass, VtError *error)
+render_chunk (Engine *self, gint64 index, VtWorkerPass pass, VtError *error)
 {
   const int channels = self->song_info.channels;
   const gint64 pad = vt_mask_applier_get_padding (self->applier);
@@ -486,7 +503,7 @@ render_chunk (VtWorker *self, gint64 index, VtWorkerPass pass, VtError *error)
 
 /* Whether the gated mask of chunk index differs from what was rendered. */
 static gboolean
-chunk_changed (VtWorker *self, gint64 index)
+chunk_changed (Engine *self, gint64 index)
 {
   const float *mask = vt_session_get_mask (self->session);
   const gint64 frames = vt_session_get_frames (self->session);
@@ -508,7 +525,7 @@ chunk_changed (VtWorker *self, gint64 index)
 /* Renders the chunks of the pass from the playhead outwards. Returns FALSE
  * when superseded or failed (failures are reported). */
 static gboolean
-render_pass (VtWorker *self, VtWorkerPass pass, double playhead_s)
+render_pass (Engine *self, VtWorkerPass pass, double playhead_s)
 {
   g_autoptr (GArray) order = outward_order (self, playhead_chunk (self, playhead_s));
   const gint64 n = order->len;
@@ -539,7 +556,7 @@ render_pass (VtWorker *self, VtWorkerPass pass, double playhead_s)
 }
 
 static void
-run_open (VtWorker *self, Job *job)
+run_open (Engine *self, Job *job)
 {
   close_song (self);
   g_autoptr (GError) error = NULL;
@@ -604,7 +621,7 @@ run_open (VtWorker *self, Job *job)
 /* What adaptation changed: frames whose F0 moved by more than the
  * threshold or changed voicing, and the vocal energy's change in dB. */
 static Delivery *
-adapted_delivery (VtWorker *self, const float *before_f0, const float *before_mask)
+adapted_delivery (Engine *self, const float *before_f0, const float *before_mask)
 {
   Delivery *d = delivery_with_estimate (self, DELIVER_ADAPTED);
   const gint64 frames = d->n_frames;
@@ -636,7 +653,7 @@ adapted_delivery (VtWorker *self, const float *before_f0, const float *before_ma
 }
 
 static void
-run_corrections (VtWorker *self, Job *job)
+run_corrections (Engine *self, Job *job)
 {
   if (self->session == NULL)
     {
@@ -663,11 +680,13 @@ run_corrections (VtWorker *self, Job *job)
       deliver_core_failure (self, &core_error, status);
       return;
     }
+  /* Sound first: copying the curves for the UI costs tens of milliseconds
+   * on a long song, and the user's own edit is already on screen. */
+  if (!render_pass (self, VT_WORKER_PASS_IMMEDIATE, job->playhead_s))
+    return;
   Delivery *d = delivery_with_estimate (self, DELIVER_ESTIMATE);
   d->code = VT_WORKER_ESTIMATE_CORRECTED;
   deliver (self, d);
-  if (!render_pass (self, VT_WORKER_PASS_IMMEDIATE, job->playhead_s))
-    return;
 
   g_autofree float *before_f0 = g_memdup2 (vt_session_get_f0 (self->session),
                                            sizeof (float) * frames);
@@ -729,7 +748,7 @@ run_corrections (VtWorker *self, Job *job)
 }
 
 static void
-run_export (VtWorker *self, Job *job)
+run_export (Engine *self, Job *job)
 {
   GTask *task = job->task;
   GError *error = NULL;
@@ -771,10 +790,24 @@ unref_on_ui_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+engine_unref (Engine *engine)
+{
+  if (!g_atomic_int_dec_and_test (&engine->ref_count))
+    return;
+  /* The thread has quit (it held a reference until then). */
+  g_weak_ref_clear (&engine->object);
+  g_async_queue_unref (engine->jobs);
+  g_main_context_unref (engine->context);
+  g_mutex_clear (&engine->lock);
+  g_free (engine->model_spec);
+  g_free (engine);
+}
+
 static gpointer
 worker_main (gpointer data)
 {
-  VtWorker *self = data;
+  Engine *self = data;
   for (;;)
     {
       Job *job = g_async_queue_pop (self->jobs);
@@ -808,6 +841,7 @@ worker_main (gpointer data)
   close_song (self);
   g_clear_pointer (&self->model, vt_model_free);
   g_clear_error (&self->model_error);
+  engine_unref (self);
   return NULL;
 }
 
@@ -819,20 +853,22 @@ push_job (VtWorker *self, Job *job, gboolean supersedes)
   if (supersedes)
     {
       job->serial = ++self->submitted_serial;
-      g_atomic_int_set (&self->latest_serial, (gint) job->serial);
+      g_atomic_int_set (&self->engine->latest_serial, (gint) job->serial);
     }
   else
     job->serial = self->submitted_serial;
   if (self->pending_jobs++ == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-  g_async_queue_push (self->jobs, job);
+  g_async_queue_push (self->engine->jobs, job);
 }
 
 VtWorker *
 vt_worker_new (const char *model_spec)
 {
   VtWorker *self = g_object_new (VT_TYPE_WORKER, NULL);
-  self->model_spec = g_strdup (model_spec);
+  g_mutex_lock (&self->engine->lock);
+  self->engine->model_spec = g_strdup (model_spec);
+  g_mutex_unlock (&self->engine->lock);
   return self;
 }
 
@@ -868,19 +904,19 @@ void
 vt_worker_set_player (VtWorker *self, VtPlayer *player)
 {
   g_return_if_fail (VT_IS_WORKER (self));
-  g_mutex_lock (&self->lock);
-  self->player = player;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->engine->lock);
+  self->engine->player = player;
+  g_mutex_unlock (&self->engine->lock);
 }
 
 void
 vt_worker_set_chunk_func (VtWorker *self, VtWorkerChunkFunc func, gpointer user_data)
 {
   g_return_if_fail (VT_IS_WORKER (self));
-  g_mutex_lock (&self->lock);
-  self->chunk_func = func;
-  self->chunk_data = user_data;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->engine->lock);
+  self->engine->chunk_func = func;
+  self->engine->chunk_data = user_data;
+  g_mutex_unlock (&self->engine->lock);
 }
 
 void
@@ -929,10 +965,10 @@ void
 vt_worker_set_budget (VtWorker *self, double seconds)
 {
   g_return_if_fail (VT_IS_WORKER (self));
-  g_mutex_lock (&self->lock);
-  gboolean changed = self->budget_s != seconds;
-  self->budget_s = seconds;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->engine->lock);
+  gboolean changed = self->engine->budget_s != seconds;
+  self->engine->budget_s = seconds;
+  g_mutex_unlock (&self->engine->lock);
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUDGET]);
 }
@@ -940,9 +976,9 @@ vt_worker_set_budget (VtWorker *self, double seconds)
 double
 vt_worker_get_budget (VtWorker *self)
 {
-  g_mutex_lock (&self->lock);
-  double seconds = self->budget_s;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->engine->lock);
+  double seconds = self->engine->budget_s;
+  g_mutex_unlock (&self->engine->lock);
   return seconds;
 }
 
@@ -950,10 +986,10 @@ void
 vt_worker_set_learning_rate (VtWorker *self, double learning_rate)
 {
   g_return_if_fail (VT_IS_WORKER (self));
-  g_mutex_lock (&self->lock);
-  gboolean changed = self->learning_rate != learning_rate;
-  self->learning_rate = learning_rate;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->engine->lock);
+  gboolean changed = self->engine->learning_rate != learning_rate;
+  self->engine->learning_rate = learning_rate;
+  g_mutex_unlock (&self->engine->lock);
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
 }
@@ -964,11 +1000,17 @@ vt_worker_dispose (GObject *object)
   VtWorker *self = VT_WORKER (object);
   if (self->thread)
     {
-      /* Cancel what runs, drop what waits, and wait for the thread. */
-      g_atomic_int_set (&self->quitting, TRUE);
+      /* Cancel what runs, drop what waits, and let the thread finish on its
+       * own: the UI thread never waits for it. From here on it delivers
+       * nothing and touches neither the player nor the chunk function. */
+      g_atomic_int_set (&self->engine->quitting, TRUE);
+      g_mutex_lock (&self->engine->lock);
+      self->engine->player = NULL;
+      self->engine->chunk_func = NULL;
+      g_mutex_unlock (&self->engine->lock);
       Job *job;
-      g_async_queue_lock (self->jobs);
-      while ((job = g_async_queue_try_pop_unlocked (self->jobs)) != NULL)
+      g_async_queue_lock (self->engine->jobs);
+      while ((job = g_async_queue_try_pop_unlocked (self->engine->jobs)) != NULL)
         {
           if (job->task)
             {
@@ -980,10 +1022,10 @@ vt_worker_dispose (GObject *object)
         }
       Job *quit = g_new0 (Job, 1);
       quit->kind = JOB_QUIT;
-      g_async_queue_push_unlocked (self->jobs, quit);
-      g_async_queue_unlock (self->jobs);
-      g_thread_join (self->thread);
-      self->thread = NULL;
+      g_async_queue_push_unlocked (self->engine->jobs, quit);
+      g_async_queue_unlock (self->engine->jobs);
+      g_clear_pointer (&self->thread, g_thread_unref);
+      g_clear_pointer (&self->engine, engine_unref);
     }
   G_OBJECT_CLASS (vt_worker_parent_class)->dispose (object);
 }
@@ -992,10 +1034,6 @@ static void
 vt_worker_finalize (GObject *object)
 {
   VtWorker *self = VT_WORKER (object);
-  g_async_queue_unref (self->jobs);
-  g_main_context_unref (self->context);
-  g_mutex_clear (&self->lock);
-  g_free (self->model_spec);
   g_free (self->f0);
   g_free (self->confidence);
   g_free (self->activity);
@@ -1014,9 +1052,9 @@ vt_worker_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       g_value_set_double (value, vt_worker_get_budget (self));
       break;
     case PROP_LEARNING_RATE:
-      g_mutex_lock (&self->lock);
-      g_value_set_double (value, self->learning_rate);
-      g_mutex_unlock (&self->lock);
+      g_mutex_lock (&self->engine->lock);
+      g_value_set_double (value, self->engine->learning_rate);
+      g_mutex_unlock (&self->engine->lock);
       break;
     case PROP_ADAPTING:
       g_value_set_boolean (value, self->adapting);
@@ -1101,12 +1139,15 @@ vt_worker_class_init (VtWorkerClass *klass)
 static void
 vt_worker_init (VtWorker *self)
 {
-  g_mutex_init (&self->lock);
-  self->budget_s = VT_WORKER_DEFAULT_BUDGET_S;
+  self->engine = g_new0 (Engine, 1);
+  self->engine->ref_count = 2; /* ours and the thread's */
+  g_weak_ref_init (&self->engine->object, self);
+  g_mutex_init (&self->engine->lock);
+  self->engine->budget_s = VT_WORKER_DEFAULT_BUDGET_S;
   VtAdaptParams defaults;
   vt_adapt_params_default (&defaults);
-  self->learning_rate = defaults.learning_rate;
-  self->context = g_main_context_ref_thread_default ();
-  self->jobs = g_async_queue_new ();
-  self->thread = g_thread_new ("vt-worker", worker_main, self);
+  self->engine->learning_rate = defaults.learning_rate;
+  self->engine->context = g_main_context_ref_thread_default ();
+  self->engine->jobs = g_async_queue_new ();
+  self->thread = g_thread_new ("vt-worker", worker_main, self->engine);
 }

@@ -29,13 +29,23 @@
  * next block) and to the chunk function if one is set; then, on the UI
  * thread, to "chunk-ready" (e.g. to redraw the vocals' waveform).
  *
+ * Wiring (the window): vt_worker_new (NULL); connect the signals;
+ * vt_worker_set_player() once the player exists; vt_worker_open_song();
+ * on "estimate-changed" show vt_worker_get_f0()/_get_activity() (and give
+ * them to the document as its estimate); on every document change send
+ * the whole set with vt_worker_set_corrections() (the playhead in
+ * seconds); show "adapting", "progress" and "adapted" in the status; show
+ * "failed" messages in the banner; export with vt_worker_export_async().
+ *
  * Threads: create, use and drop the worker on one thread (the UI thread);
  * signals and export callbacks are emitted in the thread-default main
  * context of the thread that created it, with a weak reference to the worker:
  * once the worker is gone, late results are dropped. Results of a job that a
  * newer one superseded are dropped too, so what the signals say is always
  * about the latest corrections. The worker never touches widgets. Dropping
- * the last reference cancels the running job and joins the thread.
+ * the last reference cancels the running job without waiting for it: the
+ * thread winds down on its own, delivers nothing more and no longer uses
+ * the player or the chunk function.
  *
  * Ownership: the worker copies every array and string it is given; the
  * getters return borrowed UI-thread copies of the latest delivered results,

@@ -391,6 +391,26 @@ test_bad_corrections (void)
   g_assert_nonnull (strstr (fx.last_failure, "frames"));
 }
 
+/* Dropping a worker in the middle of an analysis returns promptly and
+ * delivers nothing afterwards. */
+static void
+test_dispose_while_busy (void)
+{
+  VtWorker *worker = vt_worker_new (g_getenv ("VT_MODELS_DIR"));
+  int estimates = 0;
+  g_signal_connect_swapped (worker, "estimate-changed", G_CALLBACK (g_atomic_int_inc), &estimates);
+  vt_worker_open_song (worker, g_getenv ("VT_DEMO_SONG"));
+  g_usleep (G_USEC_PER_SEC / 2);
+  gint64 started = g_get_monotonic_time ();
+  g_object_unref (worker);
+  double took = (g_get_monotonic_time () - started) * 1e-6;
+  g_test_message ("dropped a busy worker in %.3f s", took);
+  g_assert_cmpfloat (took, <, 0.1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (estimates, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -423,6 +443,7 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/export", test_export);
   g_test_add_func ("/worker/divergence", test_divergence);
   g_test_add_func ("/worker/bad-corrections", test_bad_corrections);
+  g_test_add_func ("/worker/dispose-while-busy", test_dispose_while_busy);
   int status = g_test_run ();
 
   g_object_unref (fx.worker);
