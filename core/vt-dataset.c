@@ -397,6 +397,19 @@ load_mir1k_labels (const VtDataset *dataset, const VtClip *clip, VtClipAudio *au
                            clip->name, (long) n_pitch, (long) n_vocal, (long) audio->n_samples,
                            (long) expected);
     }
+  /* MIDI note numbers; 1e39 reads as a finite double but an infinite
+   * float, and 1000 semitones is an infinite Hz: either would make the
+   * training loss NaN. */
+  for (int64_t i = 0; i < n_pitch; i++)
+    if (!(pitch[i] >= 0 && pitch[i] <= 135))
+      {
+        VtStatus refused = vt_error_set (error, VT_STATUS_BAD_DATA,
+                                         "%s.pv: line %ld holds %g, not a MIDI note number "
+                                         "(0-135)", clip->name, (long) i + 1, pitch[i]);
+        free (pitch);
+        free (vocal);
+        return refused;
+      }
   for (int64_t i = 0; i < n_pitch; i++)
     pitch[i] = pitch[i] > 0 ? (float) vt_f0_midi_to_hz (pitch[i]) : 0.0f;
   for (int64_t i = 0; i < n_vocal; i++)

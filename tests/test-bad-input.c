@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "vt-audio.h"
+#include "vt-dataset.h"
 #include "vt-net.h"
 #include "vt-recipe.h"
 #include "vt-song.h"
@@ -340,6 +341,106 @@ test_changes_while_open (void)
       vt_audio_reader_close (reader);
     }
   vt_test_scratch_free (g_steal_pointer (&dir));
+}
+
+/* ---- MIR-1K label files ---- */
+
+static char *
+repeat_lines (const char *line, int n)
+{
+  GString *text = g_string_new (NULL);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (text, "%s\n", line);
+  return g_string_free (text, FALSE);
+}
+
+/* A one-clip MIR-1K folder (1 s at 16 kHz: 49 label frames) whose pitch
+ * label file is each of the cases below in turn. A clip either loads with
+ * finite, plausible F0 or is refused with a message naming the clip. */
+static void
+test_mir1k_labels (void)
+{
+  g_autofree char *root = vt_test_scratch_new ();
+  g_autofree char *wav_dir = g_build_filename (root, "Wavfile", NULL);
+  g_autofree char *pitch_dir = g_build_filename (root, "PitchLabel", NULL);
+  g_autofree char *vocal_dir = g_build_filename (root, "vocal-nonvocalLabel", NULL);
+  g_assert_cmpint (g_mkdir (wav_dir, 0755) | g_mkdir (pitch_dir, 0755) | g_mkdir (vocal_dir, 0755),
+                   ==, 0);
+  g_autofree char *song = g_build_filename (wav_dir, "abjones_1_01.flac", NULL);
+  g_autofree float *tone = make_tone (16000, 2, 16000, 220, 0.3);
+  g_assert_cmpint (vt_audio_save (song, tone, 16000, 2, 16000, VT_FILE_FORMAT_FLAC, NULL), ==,
+                   VT_STATUS_OK);
+  g_autofree char *pitch_path = g_build_filename (pitch_dir, "abjones_1_01.pv", NULL);
+  g_autofree char *vocal_path = g_build_filename (vocal_dir, "abjones_1_01.vocal", NULL);
+  g_autofree char *vocal_text = repeat_lines ("1", 49);
+  g_assert_true (g_file_set_contents (vocal_path, vocal_text, -1, NULL));
+
+  g_autofree char *good = repeat_lines ("57", 49);
+  g_autofree char *few = repeat_lines ("57", 40);
+  g_autofree char *huge_float = g_strconcat ("1e39\n", good + 3, NULL);
+  g_autofree char *huge_note = g_strconcat ("1000\n", good + 3, NULL);
+  g_autofree char *negative = g_strconcat ("-3\n", good + 3, NULL);
+  g_autofree char *not_number = g_strconcat ("57\nabc\n", good + 6, NULL);
+  g_autofree char *nan_line = g_strconcat ("nan\n", good + 3, NULL);
+  g_autofree char *digits = g_strnfill (300, '7');
+  g_autofree char *long_line = g_strconcat (digits, "\n", good + 3, NULL);
+  const struct
+  {
+    const char *what;
+    const char *text;
+    gssize length;
+    gboolean loads;
+  } cases[] = {
+    { "good", good, -1, TRUE },
+    { "too few lines", few, -1, FALSE },
+    { "empty", "", 0, FALSE },
+    { "1e39 (an infinite float)", huge_float, -1, FALSE },
+    { "note 1000 (an infinite Hz)", huge_note, -1, FALSE },
+    { "a negative note", negative, -1, FALSE },
+    { "a word", not_number, -1, FALSE },
+    { "nan", nan_line, -1, FALSE },
+    { "a 300-digit line", long_line, -1, FALSE },
+    { "binary", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, FALSE },
+  };
+  VtDataset dataset;
+  vt_dataset_init (&dataset);
+  VtError error = { 0 };
+  if (vt_dataset_open (&dataset, VT_DATASET_MIR1K, root, &error) != VT_STATUS_OK)
+    g_error ("%s", error.message);
+  g_assert_cmpint (dataset.n_clips, ==, 1);
+  for (size_t k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_assert_true (g_file_set_contents (pitch_path, cases[k].text, cases[k].length, NULL));
+      VtClipAudio audio;
+      vt_clip_audio_init (&audio);
+      VtStatus status = vt_dataset_load_clip (&dataset, 0, &audio, &error);
+      g_test_message ("%s -> %s: %s", cases[k].what, vt_status_to_string (status),
+                      status ? error.message : "");
+      if (cases[k].loads)
+        {
+          g_assert_cmpint (status, ==, VT_STATUS_OK);
+          g_assert_nonnull (audio.f0_hz);
+          for (int64_t i = 0; i < audio.n_frames; i++)
+            g_assert_cmpfloat (fabsf (audio.f0_hz[i] - 220.0f), <, 0.01f);
+        }
+      else
+        {
+          if (status == VT_STATUS_OK)
+            g_error ("pitch labels with %s were accepted", cases[k].what);
+          g_assert_nonnull (strstr (error.message, "abjones_1_01"));
+        }
+      vt_clip_audio_clear (&audio);
+    }
+  /* A missing vocal-activity file. */
+  g_assert_true (g_file_set_contents (pitch_path, good, -1, NULL));
+  g_unlink (vocal_path);
+  VtClipAudio audio;
+  vt_clip_audio_init (&audio);
+  g_assert_cmpint (vt_dataset_load_clip (&dataset, 0, &audio, &error), ==, VT_STATUS_NOT_FOUND);
+  g_assert_nonnull (strstr (error.message, "abjones_1_01.vocal"));
+  vt_clip_audio_clear (&audio);
+  vt_dataset_clear (&dataset);
+  vt_test_scratch_free (g_steal_pointer (&root));
 }
 
 /* ---- weights files ---- */
@@ -840,6 +941,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bad-input/audio/lying-header", test_lying_header);
   g_test_add_func ("/bad-input/audio/cut-ogg", test_cut_ogg);
   g_test_add_func ("/bad-input/audio/changes-while-open", test_changes_while_open);
+  g_test_add_func ("/bad-input/labels/mir1k", test_mir1k_labels);
   g_test_add_func ("/bad-input/weights/every-header-byte", test_weights_every_header_byte);
   g_test_add_func ("/bad-input/weights/absurd-sizes", test_weights_absurd_sizes);
   g_test_add_func ("/bad-input/recipe/out-of-range", test_recipe_out_of_range);

@@ -11,7 +11,7 @@ rm -rf "$scratch"
 mkdir -p "$scratch/corpus" "$scratch/artifacts"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
-export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/../lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 exec "$target" -runs="$runs" -seed=1 -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$scratch/artifacts/" "$scratch/corpus" "$seeds"
