@@ -683,7 +683,11 @@ run_corrections (Engine *self, Job *job)
   /* Sound first: copying the curves for the UI costs tens of milliseconds
    * on a long song, and the user's own edit is already on screen. */
   if (!render_pass (self, VT_WORKER_PASS_IMMEDIATE, job->playhead_s))
-    return;
+    {
+      if (!is_current (self))
+        deliver (self, delivery_new (self, DELIVER_SUPERSEDED));
+      return;
+    }
   Delivery *d = delivery_with_estimate (self, DELIVER_ESTIMATE);
   d->code = VT_WORKER_ESTIMATE_CORRECTED;
   deliver (self, d);
