@@ -2562,6 +2562,9 @@ vt_window_class_init (VtWindowClass *klass)
 static void
 vt_window_init (VtWindow *self)
 {
+  /* The transport's buttons read the "source" action's state as they are
+   * built. */
+  self->source = g_strdup ("mix");
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "vt-main-window");
 
@@ -2581,7 +2584,6 @@ vt_window_init (VtWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-autosave", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.discard-autosave", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-analysis", FALSE);
-  self->source = g_strdup ("mix");
 
   GSettingsSchemaSource *schemas = g_settings_schema_source_get_default ();
   g_autoptr (GSettingsSchema) schema = schemas ? g_settings_schema_source_lookup (

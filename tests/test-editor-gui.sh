@@ -3,26 +3,34 @@
 #
 # Edits the demo song like a person and checks what is saved and shown. TAP.
 #
-#   test-editor-gui.sh VOXTRACE DEMO_MIX
+#   test-editor-gui.sh VOXTRACE DEMO_MIX [CHECK_STEMS]
 #
 # Under a private Xvfb: opens the demo song, draws a pitch span with the
 # pencil (a mouse drag at A4 = 440 Hz from 5 s to 7 s), marks a silent region
 # on the activity lane (10 s to 12 s), undoes and redoes both, saves the
 # project with Ctrl+S through the dialog, then checks the project file (the
 # span's times and Hz, the region, the song's checksum), the autosave, and a
-# screenshot (the corrected curve is where it was drawn). Positions come from
+# screenshot (the corrected curve is where it was drawn). With no sound
+# output the window says "playback unavailable" and Space harms nothing.
+# Export both stems through the dialog (vocals + accompaniment = mixture,
+# checked with CHECK_STEMS); exporting again asks before replacing. Reopening
+# offers the autosaved corrections; after a SIGKILL right after an edit,
+# reopening brings that edit back. Positions come from
 # the widgets' own colours (ui/vt-spectrogram-view.c, ui/vt-region-lane.c):
 # change both together.
 set -u
 
 VOXTRACE=${1:-}
 DEMO=${2:-}
+CHECK_STEMS=${3:-}
 
 RULER_COLOR='#1C1E23'     # the spectrogram's rulers: an L around its plot
 LANE_COLOR='#181A1F'      # the activity lane's background
 ACTIVITY_COLOR='#2E6E9C'  # the activity curve
 CORRECTED_COLOR='#00FF00' # the user's pitch curve
 REGION_COLOR='#FF8800'    # the cap of a silent region
+NOTICE_COLOR='#8A5A00'    # the "playback unavailable" banner (resources/css/voxtrace.css)
+OFFER_COLOR='#1F4F7A'     # the banner offering autosaved corrections
 RULER_WIDTH=64            # VT_SPECTROGRAM_VIEW_RULER_WIDTH
 TIME_RULER_HEIGHT=22
 LOW_HZ=65.4
@@ -33,6 +41,11 @@ failed=0
 ok () { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok () { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
 check () { if eval "$2"; then ok "$1"; else not_ok "$1" "failed: $2"; fi; }
+check_log () { # NAME: no critical warnings in the app's log
+  local bad
+  bad=$(grep -E "CRITICAL|WARNING" "$APP_LOG" | grep -v "session bus" | head -5)
+  if [ -z "$bad" ]; then ok "$1"; else not_ok "$1" "$bad"; fi
+}
 note () { echo "# $*"; }
 bail () { echo "Bail out! $*"; exit 1; }
 
@@ -55,6 +68,8 @@ export GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=none LC_ALL=C.UTF-8
 export XDG_DATA_HOME=$SCRATCH/data XDG_CONFIG_HOME=$SCRATCH/config XDG_CACHE_HOME=$SCRATCH/cache
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 export OPENBLAS_NUM_THREADS=1
+# No sound server: the editor must work without playback.
+export JACK_NO_START_SERVER=1 JACK_DEFAULT_SERVER="voxtrace-absent-$$-$RANDOM"
 
 count_color () { # FILE COLOR [GEOMETRY]
   local crop=()
@@ -136,6 +151,9 @@ note "spectrogram ${sw}x${sh}+${sx}+${sy}, lane ${lw}x${lh}+${lx}+${ly}"
 check "the lane lines up with the plot, below it" \
   '[ $((lx - sx)) -ge $((RULER_WIDTH - 1)) ] && [ $((lx - sx)) -le $((RULER_WIDTH + 1)) ] && [ "$ly" -gt $((sy + sh)) ]'
 check "no corrected curve before any edit" '[ "$(count_color "$png" "$CORRECTED_COLOR")" -eq 0 ]'
+check "without a sound output the window says playback is unavailable" \
+  '[ "$(count_color "$png" "$NOTICE_COLOR")" -gt 2000 ] && grep -q "playback unavailable: " "$APP_LOG"'
+note "$(grep -m1 'playback unavailable' "$APP_LOG")"
 
 # The view shows the whole song (its length from the info line is 24.0 s).
 DURATION=24.0
@@ -145,6 +163,11 @@ y_of () { awk -v f="$1" -v y0=$sy -v h=$plot_h -v lo=$LOW_HZ -v hi=$HIGH_HZ \
   'BEGIN { printf "%d", y0 + h * (1 - log(f / lo) / log(hi / lo)) }'; }
 
 focus "$window"
+xdotool key --clearmodifiers space
+sleep 0.5
+xdotool key --clearmodifiers space
+check "Space without a device harms nothing" \
+  'kill -0 $APP_PID && [[ "$(xdotool getwindowname "$window")" == "demo-mix.flac" ]]'
 xdotool key --clearmodifiers p
 sleep 0.3
 drag "$(x_of 5.0)" "$(y_of 440)" "$(x_of 7.0)" "$(y_of 440)"
@@ -249,6 +272,70 @@ AUTOSAVE=$XDG_DATA_HOME/voxtrace/autosave/$SHA.vtproj
 check "every edit was autosaved too" \
   '[ -s "$AUTOSAVE" ] && python3 -c "import json,sys; p=json.load(open(sys.argv[1])); sys.exit(not (len(p[\"f0_edits\"]) == 1 and len(p[\"silent_regions\"]) == 1))" "$AUTOSAVE"'
 
+# Export both stems and the pitch curve through the dialog.
+EXPORT=$SCRATCH/export/demo
+export_through_dialog () { # presses Return N times in the dialog
+  focus "$window"
+  xdotool key --clearmodifiers ctrl+e
+  local dialog
+  dialog=$(wait_window 'Export' 15)
+  [ -n "$dialog" ] || return 1
+  focus "$dialog"
+  xdotool key --clearmodifiers ctrl+a
+  xdotool type --delay 15 "$EXPORT"
+  sleep 0.3
+  local i
+  for i in $(seq "$1"); do xdotool key Return; sleep 0.5; done
+  echo "$dialog"
+}
+wait_files () { # SECONDS FILES...
+  local deadline=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $deadline ]; do
+    local all=1 f
+    for f in "$@"; do [ -s "$f" ] || all=0; done
+    [ $all -eq 1 ] && return 0
+    sleep 0.3
+  done
+  return 1
+}
+VOCALS=$EXPORT-vocals.flac ACCOMPANIMENT=$EXPORT-accompaniment.flac F0_CSV=$EXPORT-f0.csv
+dialog=$(export_through_dialog 1)
+check "Ctrl+E opens the export dialog" '[ -n "$dialog" ]'
+check "the dialog writes vocals, accompaniment (FLAC) and the pitch curve" \
+  'wait_files 150 "$VOCALS" "$ACCOMPANIMENT" "$F0_CSV"'
+sleep 1
+if [ -x "$CHECK_STEMS" ]; then
+  sum=$("$CHECK_STEMS" sum "$SONG" "$VOCALS" "$ACCOMPANIMENT" 2>&1)
+  note "vocals + accompaniment vs the mix: $sum"
+  check "vocals + accompaniment = the mixture (same rate, channels, length; max error < 1e-3)" \
+    'echo "$sum" | awk "{ exit !(\$2 > 0 && \$4 == 44100 && \$6 == 2 && \$8 < 1e-3) }"'
+  vrms=$("$CHECK_STEMS" rms "$VOCALS" 0 24 | awk '{ print $2 }')
+  arms=$("$CHECK_STEMS" rms "$ACCOMPANIMENT" 0 24 | awk '{ print $2 }')
+  note "rms vocals $vrms, accompaniment $arms"
+  check "both stems carry sound" 'awk "BEGIN { exit !($vrms > 0.005 && $arms > 0.005) }"'
+else
+  not_ok "vocals + accompaniment = the mixture" "no CHECK_STEMS program given"
+fi
+check "the pitch CSV has one line per 20 ms frame, time and Hz" \
+  'awk -F, "NF != 2 || \$2 < 0 { bad = 1 } END { exit bad || NR < 1150 || NR > 1250 }" "$F0_CSV"'
+check "the export dialog closes when done" '! xdotool search --onlyvisible --name "^Export\$" >/dev/null 2>&1 || { sleep 2; ! xdotool search --onlyvisible --name "^Export\$" >/dev/null 2>&1; }'
+before=$(stat -c %Y.%s "$VOCALS")
+touch -d '2001-01-01' "$VOCALS" "$ACCOMPANIMENT" "$F0_CSV"
+before=$(stat -c %Y "$VOCALS")
+dialog=$(export_through_dialog 1)
+shot "$SCRATCH/export-confirm.png"
+cp "$SCRATCH/export-confirm.png" "${VT_GUI_SCREENSHOT_DIR:-$SCRATCH}/gui-export-confirm.png" 2>/dev/null
+sleep 2
+check "exporting over existing files asks first (nothing replaced yet)" \
+  '[ -n "$dialog" ] && [ "$(stat -c %Y "$VOCALS")" = "$before" ] && xdotool search --onlyvisible --name "^Export\$" >/dev/null'
+if [ -n "$dialog" ]; then
+  focus "$dialog"
+  xdotool key Return
+fi
+replaced () { [ "$(stat -c %Y "$VOCALS")" != "$before" ] && [ "$(stat -c %Y "$ACCOMPANIMENT")" != "$before" ]; }
+wait_replaced () { local d=$((SECONDS + 150)); while [ $SECONDS -lt $d ]; do replaced && return 0; sleep 0.3; done; return 1; }
+check "confirming replaces them" 'wait_replaced'
+
 focus "$window"
 xdotool key --clearmodifiers ctrl+q
 for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
@@ -256,22 +343,58 @@ if kill -0 "$APP_PID" 2>/dev/null; then not_ok "Ctrl+Q quits"; else
   wait "$APP_PID"; APP_STATUS=$?
   check "Ctrl+Q quits with status 0" '[ "$APP_STATUS" -eq 0 ]'
 fi
-check "no critical warnings in the log" '! grep -E "CRITICAL|WARNING" "$APP_LOG" | grep -v "session bus"'
+check_log "no critical warnings in the log"
 
 # Reopening the song brings the autosaved corrections back, marked unsaved.
 GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
 APP_PID=$!
 OUR_PIDS+=("$APP_PID")
 window=$(wait_window '\*?demo-mix\.flac' 60)
-if [ -n "$window" ] && wait_title "$window" '\*demo-mix\.flac' 60 &&
+has_offer () { [ "$(count_color "$1" "$OFFER_COLOR")" -gt 2000 ]; }
+check "reopening the song offers the autosaved corrections" \
+  '[ -n "$window" ] && shot_until "$SCRATCH/offer.png" 60 has_offer'
+cp "$SCRATCH/offer.png" "${VT_GUI_SCREENSHOT_DIR:-$SCRATCH}/gui-offer.png" 2>/dev/null
+check "until answered, nothing is restored" '[ "$(count_color "$SCRATCH/offer.png" "$CORRECTED_COLOR")" -eq 0 ]'
+[ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers alt+t; }
+if [ -n "$window" ] && wait_title "$window" '\*demo-mix\.flac' 20 &&
   shot_until "$SCRATCH/reopened.png" 10 has_both; then
-  ok "reopening the song restores its corrections from the autosave"
+  ok "Restore (Alt+T) brings the corrections back, marked unsaved"
 else
-  not_ok "reopening the song restores its corrections from the autosave" \
+  not_ok "Restore (Alt+T) brings the corrections back, marked unsaved" \
     "window ${window:-none}: $(xdotool getwindowname "$window" 2>/dev/null)" "$(tail -3 "$APP_LOG")"
 fi
+
+# A crash right after an edit loses nothing: draw again, SIGKILL at once.
+png=$SCRATCH/reopened.png
+read -r sw sh sx sy <<<"$(color_box "$png" "$RULER_COLOR")"
+plot_x0=$((sx + RULER_WIDTH)); plot_w=$((sw - RULER_WIDTH)); plot_h=$((sh - TIME_RULER_HEIGHT))
+focus "$window"
+xdotool key --clearmodifiers p
+sleep 0.3
+drag "$(x_of 15.0)" "$(y_of 330)" "$(x_of 17.0)" "$(y_of 330)"
+kill -KILL "$APP_PID"
+wait "$APP_PID" 2>/dev/null
+check "the edit made just before SIGKILL is in the autosave" \
+  'python3 -c "import json,sys; p=json.load(open(sys.argv[1])); e=p[\"f0_edits\"]; sys.exit(not (len(e) == 2 and abs(e[-1][\"start\"] - 15) < 0.1))" "$AUTOSAVE"'
+GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
+APP_PID=$!
+OUR_PIDS+=("$APP_PID")
+window=$(wait_window '\*?demo-mix\.flac' 60)
+restored=0
+if [ -n "$window" ] && shot_until "$SCRATCH/offer2.png" 60 has_offer; then
+  focus "$window"
+  xdotool key --clearmodifiers alt+t
+  in_new_span () {
+    read -r cw ch cx cy <<<"$(color_box "$1" "$CORRECTED_COLOR" "$(( $(x_of 17.0) - $(x_of 15.0) ))x${plot_h}+$(x_of 15.0)+${sy}")"
+    [ "$cw" -ge $(( ($(x_of 17.0) - $(x_of 15.0)) * 3 / 4 )) ]
+  }
+  shot_until "$SCRATCH/after-kill.png" 20 in_new_span && restored=1
+  cp "$SCRATCH/after-kill.png" "${VT_GUI_SCREENSHOT_DIR:-$SCRATCH}/gui-after-kill.png" 2>/dev/null
+fi
+check "after SIGKILL, reopening and restoring shows the last edit (15-17 s)" '[ $restored -eq 1 ]'
 [ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers ctrl+q; }
 for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+check_log "no critical warnings in the last run's log"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
