@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,6 +169,25 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
       *augment[i].field = (float) value;
     }
   return vt_recipe_check_unused (recipe, error);
+}
+
+/* Creates the folders above path (like mkdir -p on its dirname). */
+static VtStatus
+make_parent_dirs (const char *path, VtError *error)
+{
+  char buffer[1024];
+  snprintf (buffer, sizeof buffer, "%s", path);
+  for (char *p = buffer + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (buffer, 0755) != 0 && errno != EEXIST)
+        return vt_error_set (error, VT_STATUS_IO, "%s: cannot create the folder: %s", buffer,
+                             strerror (errno));
+      *p = '/';
+    }
+  return VT_STATUS_OK;
 }
 
 static int
@@ -356,6 +376,10 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
   if (status != VT_STATUS_OK)
     return status;
 
+  if ((status = make_parent_dirs (s->output, error)) != VT_STATUS_OK
+      || (status = make_parent_dirs (s->checkpoint, error)) != VT_STATUS_OK
+      || (status = make_parent_dirs (s->cache, error)) != VT_STATUS_OK)
+    return status;
   VtDatasetCache cache;
   vt_dataset_cache_init (&cache);
   VtPatchSampler *sampler = NULL;
