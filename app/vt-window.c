@@ -517,8 +517,8 @@ on_worker_estimate (VtWorker *worker, guint what, VtWindow *self)
   if (what == VT_WORKER_ESTIMATE_ANALYSED)
     {
       self->worker_analysing = FALSE;
-      set_status (self, "The model's pitch curve and vocal activity are in; rendering the "
-                        "stems…");
+      set_status (self, "Pitch and activity are in; rendering the stems…");
+      show_progress (self, TRUE, gtk_progress_bar_get_fraction (self->progress_bar));
     }
   apply_model_estimate (self);
 }
@@ -721,8 +721,8 @@ report_lost_device (gpointer user_data)
   g_autoptr (VtWindow) self = g_weak_ref_get (&report->window);
   if (self != NULL && self->player != NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Playback stopped: %s. Retry when the sound "
-                                                  "output is back.", report->reason);
+      g_autofree char *message = g_strdup_printf ("Playback stopped: %s. Try again when the "
+                                                  "sound output is back.", report->reason);
       show_notice (self, message);
       update_transport (self);
     }
