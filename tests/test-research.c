@@ -464,6 +464,44 @@ test_train_systems (void)
   vt_test_scratch_free (scratch);
 }
 
+/* The adversarial wiring: with alpha = 0 the critics cannot reach the
+ * separator (the weights do not depend on how many critic steps ran); with
+ * alpha > 0 they do. */
+static void
+test_train_adversarial_wiring (void)
+{
+  char *scratch = vt_test_scratch_new ();
+  g_autofree char *mir1k = tiny_mir1k (scratch);
+  if (mir1k == NULL)
+    {
+      vt_test_scratch_free (scratch);
+      return;
+    }
+  const char *base = "network = mask\nadversarial = true\nsplit = huang\nsteps = 2\nbatch = 1\n"
+                     "patch_frames = 64\nbase_channels = 2\nadversarial.critic_channels = 2\n"
+                     "adversarial.clip = 0.5\n";
+  g_autofree char *cache = g_strdup_printf ("cache = %s/tiny.cache\n", scratch);
+  g_autofree char *r1 = g_strconcat (base, cache, "adversarial.alpha = 0\n"
+                                     "adversarial.critic_steps = 1", NULL);
+  g_autofree char *r2 = g_strconcat (base, cache, "adversarial.alpha = 0\n"
+                                     "adversarial.critic_steps = 3", NULL);
+  g_autofree char *r3 = g_strconcat (base, cache, "adversarial.alpha = 100\n"
+                                     "adversarial.critic_steps = 1", NULL);
+  g_autofree char *p1 = train_recipe (scratch, "alpha0-a", r1);
+  g_autofree char *p2 = train_recipe (scratch, "alpha0-b", r2);
+  g_autofree char *p3 = train_recipe (scratch, "alpha100", r3);
+  g_autofree char *w1 = NULL, *w2 = NULL, *w3 = NULL;
+  gsize n1 = 0, n2 = 0, n3 = 0;
+  g_assert_true (g_file_get_contents (p1, &w1, &n1, NULL));
+  g_assert_true (g_file_get_contents (p2, &w2, &n2, NULL));
+  g_assert_true (g_file_get_contents (p3, &w3, &n3, NULL));
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_cmpuint (n1, ==, n3);
+  g_assert_true (memcmp (w1, w2, n1) == 0);
+  g_assert_false (memcmp (w1, w3, n1) == 0);
+  vt_test_scratch_free (scratch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,5 +514,6 @@ main (int argc, char **argv)
   g_test_add_func ("/research/waveunet/tiling", test_waveunet_tiling);
   g_test_add_func ("/research/waveunet/learns", test_waveunet_learns);
   g_test_add_func ("/research/train/systems", test_train_systems);
+  g_test_add_func ("/research/train/adversarial-wiring", test_train_adversarial_wiring);
   return g_test_run ();
 }
