@@ -71,7 +71,7 @@ typedef struct
   float *scratch;      /* patch_frames x 512 */
   Waveforms waves;
   VtRng rng;
-  double critic_sum, add_error;
+  double critic_sum, add_error, u_ratio;
 } Trainer;
 
 static void
@@ -612,8 +612,19 @@ adversarial_step (Trainer *trainer, VtPatchSampler *solo, float lr, VtError *err
       const float *grad = vt_net_get_grad (critic->net, critic->input);
       float *w = vt_net_get_value (net, weights[source]);
       memset (w, 0, sizeof (float) * batch * plane);
+      double norm = 0;
       for (size_t i = 0; i < batch * plane; i++)
-        w[batch * plane + i] = (float) s->alpha * grad[i] / (1.0f + fmaxf (estimate[i], 0.0f));
+        {
+          float g = (float) s->alpha * grad[i] / (1.0f + fmaxf (estimate[i], 0.0f));
+          w[batch * plane + i] = g;
+          norm += (double) g * g;
+        }
+      /* Against L_s's gradient on the vocal estimate, which for a weighted
+       * mean L1 has norm (1 - activity_weight) / sqrt (paired cells): the
+       * figure to tune alpha by. */
+      if (source == 0)
+        trainer->u_ratio += sqrt (norm) * sqrt ((double) batch * plane)
+                            / fmax (1.0 - s->activity_weight, 1e-9);
     }
   return VT_STATUS_OK;
 }
@@ -904,17 +915,17 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
           double elapsed = now_s () - started;
           double per_step = elapsed / (double) (step + 1 - started_step);
           if (s->system == SYSTEM_ADVERSARIAL)
-            say (&trainer, "step %lld/%lld  L_s (L1) %.5f  activity BCE %.4f  critic W %.4f  "
-                 "L_add %.2g  lr %.2e  %.3f s/step", (long long) (step + 1),
-                 (long long) s->steps, loss_sum / loss_count, activity_sum / loss_count,
-                 trainer.critic_sum / (loss_count * s->critic_steps), trainer.add_error, lr,
-                 per_step);
+            say (&trainer, "step %lld/%lld  L_s (L1) %.5f  activity BCE %.4f  critic W %.4g  "
+                 "|grad L_u|/|grad L_s| %.3g  L_add %.2g  lr %.2e  %.3f s/step",
+                 (long long) (step + 1), (long long) s->steps, loss_sum / loss_count,
+                 activity_sum / loss_count, trainer.critic_sum / (loss_count * s->critic_steps),
+                 trainer.u_ratio / loss_count, trainer.add_error, lr, per_step);
           else
             say (&trainer, "step %lld/%lld  %s loss %.6f  lr %.2e  %.3f s/step",
                  (long long) (step + 1), (long long) s->steps,
                  s->system == SYSTEM_DRNN ? "discriminative" : "MSE", loss_sum / loss_count, lr,
                  per_step);
-          loss_sum = activity_sum = trainer.critic_sum = trainer.add_error = 0;
+          loss_sum = activity_sum = trainer.critic_sum = trainer.add_error = trainer.u_ratio = 0;
           loss_count = 0;
         }
       if ((step + 1) % s->checkpoint_every == 0 || step + 1 == s->steps)
