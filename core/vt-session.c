@@ -733,6 +733,15 @@ done:
   return status;
 }
 
+static bool
+all_finite (const float *values, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite (values[i]))
+      return false;
+  return true;
+}
+
 /* The whole song with the adapted networks: F0 (when its network was
  * adapted), then the mask. Works on copies, so that a cancelled call leaves
  * the session as it was. */
@@ -770,6 +779,11 @@ reestimate_all (VtSession *session, const VtProgress *progress, VtError *error)
                                         error))
       != VT_STATUS_OK)
     goto done;
+  if (!all_finite (mask, frames * MASK_BINS) || !all_finite (activity, frames))
+    {
+      status = vt_error_set (error, VT_STATUS_NUMERIC, "the adapted mask is not finite");
+      goto done;
+    }
   memcpy (session->estimate_f0, f0, sizeof (float) * (size_t) frames);
   memcpy (session->estimate_confidence, confidence, sizeof (float) * (size_t) frames);
   memcpy (session->mask, mask, sizeof (float) * (size_t) (frames * MASK_BINS));
@@ -818,7 +832,12 @@ reestimate_range (VtSession *session, int64_t start, int64_t end, VtError *error
         return status;
       apply_f0_corrections (session);
     }
-  return remask_range (session, session->adapted, start, end, error);
+  VtStatus status = remask_range (session, session->adapted, start, end, error);
+  if (status == VT_STATUS_OK
+      && (!all_finite (session->mask + start * MASK_BINS, (end - start) * MASK_BINS)
+          || !all_finite (session->activity + start, end - start)))
+    status = vt_error_set (error, VT_STATUS_NUMERIC, "the adapted mask is not finite");
+  return status;
 }
 
 bool
@@ -878,6 +897,12 @@ vt_session_adapt (VtSession *session, const VtAdaptParams *params, const VtProgr
         }
       else
         status = reestimate_all (session, NULL, error);
+      /* Networks that give non-finite values have diverged, however finite
+       * their last training step looked. */
+      if (status == VT_STATUS_BAD_DATA || status == VT_STATUS_NUMERIC)
+        status = vt_error_set (error, VT_STATUS_NUMERIC,
+                               "adaptation diverged (the adapted networks give non-finite "
+                               "values); the last good model is kept");
     }
   if (status != VT_STATUS_OK)
     {
