@@ -656,6 +656,10 @@ build_adversarial (Trainer *trainer, VtError *error)
   VtStatus status = vt_net_plan (net, error);
   if (status != VT_STATUS_OK)
     return status;
+  memset (vt_net_get_value (net, trainer->u_vocals_weight), 0,
+          sizeof (float) * vt_shape_size (map));
+  memset (vt_net_get_value (net, trainer->u_accompaniment_weight), 0,
+          sizeof (float) * vt_shape_size (map));
   vt_net_set_loss_scale (net, trainer->mask.mask_loss, (float) (1.0 - s->activity_weight));
   vt_net_set_loss_scale (net, trainer->mask.activity_loss, (float) s->activity_weight);
   trainer->loss = trainer->mask.mask_loss;
@@ -890,7 +894,8 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
         }
       if (status != VT_STATUS_OK || (status = vt_net_forward (trainer.net, error)) != VT_STATUS_OK)
         goto done;
-      if (s->system == SYSTEM_ADVERSARIAL
+      /* alpha = 0 is the supervised-only twin: no critic work at all. */
+      if (s->system == SYSTEM_ADVERSARIAL && s->alpha > 0
           && (status = adversarial_step (&trainer, samplers[2],
                                          (float) s->critic_learning_rate, error))
                != VT_STATUS_OK)

@@ -28,7 +28,10 @@
  *    masking separator vocals + accompaniment = mixture exactly, so L_add
  *    is zero by construction (adversarial.beta is accepted and logged).
  *    adversarial.alpha = 0 trains the supervised-only model on the same
- *    paired clips, for the comparison the paper makes.
+ *    paired clips (and skips the critics), for the comparison the paper
+ *    makes. The log's |grad L_u| / |grad L_s| is the figure to tune alpha
+ *    by: with weight clipping the critics' gradients are small, and alpha
+ *    must be large enough for L_u to matter.
  * Common keys as vt-train: split, data.*, cache, steps, batch, seed,
  * learning_rate, min_learning_rate, warmup_steps, weight_decay, clip_norm,
  * checkpoint, checkpoint_every, log_every, output, augment.*.
