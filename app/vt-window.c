@@ -78,6 +78,12 @@ struct _VtWindow
   GtkWindow *export_dialog;
   GtkWindow *preferences_window;
 
+  /* VOXTRACE_FRAME_STATS=SECONDS: intervals between frames (ms) over the
+   * first SECONDS of the window, then reported (or at close). */
+  GArray *frame_gaps;
+  gint64 last_frame_time;
+  gint64 frame_stats_end;
+
   /* The corrections of the song shown; NULL until its analysis is in. */
   VtDocument *document;
   /* Non-NULL while the song's spectrogram and pitch are being computed. */
@@ -2315,10 +2321,61 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, VtWindo
   return TRUE;
 }
 
+static int
+compare_floats (gconstpointer a, gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
+static void report_frame_stats (VtWindow *self);
+
+/* Runs every frame while stats are wanted: the frame clock keeps ticking, so
+ * a gap between ticks is time the UI thread was not free. */
+static gboolean
+on_stats_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  VtWindow *self = VT_WINDOW (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  if (self->last_frame_time != 0 && self->frame_gaps->len < 1000000)
+    {
+      float gap = (now - self->last_frame_time) / 1000.0f;
+      g_array_append_val (self->frame_gaps, gap);
+      if (gap > 100.0f)
+        g_message ("frame stats: a %.0f ms frame", gap);
+    }
+  self->last_frame_time = now;
+  if (now >= self->frame_stats_end)
+    {
+      report_frame_stats (self);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+report_frame_stats (VtWindow *self)
+{
+  if (self->frame_gaps == NULL || self->frame_gaps->len == 0)
+    return;
+  GArray *gaps = self->frame_gaps;
+  guint over = 0;
+  for (guint i = 0; i < gaps->len; i++)
+    over += g_array_index (gaps, float, i) > 50.0f;
+  g_array_sort (gaps, compare_floats);
+  g_message ("frame summary: %u frames, median %.1f ms, p99 %.1f ms, worst %.1f ms, %u over 50 ms",
+             gaps->len, g_array_index (gaps, float, gaps->len / 2),
+             g_array_index (gaps, float, (guint) (gaps->len * 0.99)),
+             g_array_index (gaps, float, gaps->len - 1), over);
+  g_array_set_size (gaps, 0);
+}
+
 static void
 vt_window_dispose (GObject *object)
 {
   VtWindow *self = VT_WINDOW (object);
+  report_frame_stats (self);
+  g_clear_pointer (&self->frame_gaps, g_array_unref);
   g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
@@ -2612,6 +2669,14 @@ vt_window_init (VtWindow *self)
                       gtk_named_action_new ("win.play-pause")));
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
   update_transport (self);
+  const char *frame_stats = g_getenv ("VOXTRACE_FRAME_STATS");
+  if (frame_stats != NULL && g_ascii_strtod (frame_stats, NULL) > 0)
+    {
+      self->frame_stats_end = g_get_monotonic_time ()
+                              + (gint64) (g_ascii_strtod (frame_stats, NULL) * G_USEC_PER_SEC);
+      self->frame_gaps = g_array_new (FALSE, FALSE, sizeof (float));
+      gtk_widget_add_tick_callback (GTK_WIDGET (self), on_stats_tick, NULL, NULL);
+    }
   /* The activity lane scrolls and zooms with the spectrogram. */
   g_object_bind_property (self->spectrogram, "start-time", self->region_lane, "start-time",
                           G_BINDING_SYNC_CREATE);
