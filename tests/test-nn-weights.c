@@ -50,7 +50,8 @@ test_round_trip (void)
   VtError error = { 0 };
   g_assert_false (same_weights (a, b, 0));
   g_assert_cmpint (vt_net_save_weights (a, path, VT_DTYPE_F32, &error), ==, VT_STATUS_OK);
-  g_assert_false (g_file_test (g_strconcat (path, ".tmp", NULL), G_FILE_TEST_EXISTS));
+  g_autofree char *tmp_path = g_strconcat (path, ".tmp", NULL);
+  g_assert_false (g_file_test (tmp_path, G_FILE_TEST_EXISTS));
   if (vt_net_load_weights (b, path, &error) != VT_STATUS_OK)
     g_error ("%s", error.message);
   g_assert_true (same_weights (a, b, 0));
