@@ -505,6 +505,13 @@ adopt_document (VtWindow *self, VtDocument *document, const char *autosave)
                               vt_worker_get_n_frames (self->worker));
   vt_document_set_autosave_path (document, autosave);
   set_document (self, document);
+  /* A project comes back with the view it was saved with. */
+  VtDocumentView view;
+  vt_document_get_view (document, &view);
+  if (view.end_time > view.start_time)
+    vt_spectrogram_view_set_visible_range (self->spectrogram, view.start_time, view.end_time);
+  if (view.high_hz > view.low_hz && view.low_hz > 0)
+    vt_spectrogram_view_set_frequency_range (self->spectrogram, view.low_hz, view.high_hz);
   schedule_corrections (self);
 }
 
@@ -1533,6 +1540,18 @@ default_export_prefix (VtWindow *self)
   return dot && (!slash || dot > slash) ? g_strndup (path, dot - path) : g_strdup (path);
 }
 
+/* Esc closes the dialogs, as it does GTK's own. */
+static void
+close_on_escape (GtkWindow *window)
+{
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (keys),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                      gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (window), keys);
+}
+
 static GtkWidget *
 grid_label (const char *text, GtkWidget *target)
 {
@@ -1560,6 +1579,7 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_window_set_transient_for (export->dialog, GTK_WINDOW (self));
   gtk_window_set_modal (export->dialog, TRUE);
   gtk_window_set_default_size (export->dialog, 560, -1);
+  close_on_escape (export->dialog);
   g_object_set_data_full (G_OBJECT (export->dialog), "vt-export", export,
                           (GDestroyNotify) export_dialog_free);
 
@@ -1729,6 +1749,7 @@ preferences_action (GtkWidget *widget, const char *action_name, GVariant *parame
   gtk_window_set_transient_for (window, GTK_WINDOW (self));
   gtk_window_set_modal (window, TRUE);
   gtk_window_set_default_size (window, 480, -1);
+  close_on_escape (window);
   g_signal_connect_object (window, "destroy", G_CALLBACK (on_preferences_destroy), self, 0);
 
   GtkWidget *grid = gtk_grid_new ();
