@@ -84,7 +84,7 @@ vt_cmd_eval (int argc, char **argv)
   GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset_name, "mir1k or musdb (required)", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec,
-      "'default', a folder with f0.vtw and mask.vtw, drnn, waveunet or a .vtw of either",
+      "'default', unet-adv, drnn, waveunet, a folder with f0.vtw and mask.vtw, or a .vtw",
       "MODEL" },
     { "split", 's', 0, G_OPTION_ARG_STRING, &split_name,
       "dev (held out from the shipped model; default), huang-test, huang-train, train or all",

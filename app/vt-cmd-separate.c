@@ -39,7 +39,7 @@ vt_cmd_separate (int argc, char **argv)
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "wav (16-bit), wav24, float, flac, ogg or mp3 (default wav)", "FORMAT" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec,
-      "'default', a folder with f0.vtw and mask.vtw, drnn, waveunet or a .vtw of either",
+      "'default', unet-adv, drnn, waveunet, a folder with f0.vtw and mask.vtw, or a .vtw",
       "MODEL" },
     { "stems", 0, 0, G_OPTION_ARG_STRING, &stems,
       "which stems to write (default vocals,accompaniment)", "LIST" },

@@ -29,6 +29,31 @@ vt_model_loader_load (const char *spec, GError **error)
         vt_error_to_gerror (&core_error, core_error.status, error);
       return model;
     }
+  /* The mask network trained with the semi-supervised adversarial recipe,
+   * beside the shipped F0 network. */
+  if (g_strcmp0 (spec, "unet-adv") == 0)
+    {
+      g_autoptr (GBytes) f0 = g_resources_lookup_data (RESOURCE_DIR "f0.vtw", 0, error);
+      if (f0 == NULL)
+        return NULL;
+      const char *dir = g_getenv ("VOXTRACE_MODELS_DIR");
+      g_autofree char *mask_path = g_build_filename (dir ? dir : "resources/models",
+                                                     "mask-adversarial.vtw", NULL);
+      g_autofree char *mask_data = NULL;
+      gsize f0_size = 0, mask_size = 0;
+      if (!g_file_get_contents (mask_path, &mask_data, &mask_size, NULL))
+        {
+          g_set_error (error, VT_ERROR, VT_STATUS_NOT_FOUND,
+                       "%s does not exist (train it with resources/models/mask-adversarial.recipe)",
+                       mask_path);
+          return NULL;
+        }
+      const void *f0_data = g_bytes_get_data (f0, &f0_size);
+      model = vt_model_load_memory (f0_data, f0_size, mask_data, mask_size, &core_error);
+      if (model == NULL)
+        vt_error_to_gerror (&core_error, core_error.status, error);
+      return model;
+    }
   if (!g_file_test (spec, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, VT_ERROR, VT_STATUS_NOT_FOUND,

@@ -13,7 +13,9 @@
 
 G_BEGIN_DECLS
 
-/* spec NULL, "" or "default": the shipped model; else a folder. */
+/* spec NULL, "" or "default": the shipped model; "unet-adv": the shipped F0
+ * network with mask-adversarial.vtw from $VOXTRACE_MODELS_DIR or
+ * ./resources/models; else a folder. */
 VtModel *vt_model_loader_load (const char *spec, GError **error);
 
 /* The other systems of the research (vt-research): spec "drnn" or
