@@ -15,6 +15,7 @@
 #include "vt-train.h"
 #include "vt-waveunet.h"
 #include "vt-weights.h"
+#include "vt-nn-check.h"
 #include "vt-test-util.h"
 
 static VtDrnnConfig
@@ -502,6 +503,44 @@ test_train_adversarial_wiring (void)
   vt_test_scratch_free (scratch);
 }
 
+/* The composed graphs' gradients (GRUs, masking layer, discriminative loss;
+ * valid convs, decimation, learned upsampling, crops) against finite
+ * differences. */
+static void
+test_gradients (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  VtDrnnConfig config = small_drnn ();
+  config.hidden = 3;
+  config.layers = 2;
+  config.with_losses = true;
+  VtDrnnNodes nodes;
+  VtError error = { 0 };
+  VtNet *net = vt_drnn_build (1, 3, &config, 2, &nodes, &error);
+  g_assert_nonnull (net);
+  vt_check_fill (net, nodes.features, rand, 0, 2);
+  vt_check_fill (net, nodes.mixture, rand, 0.5, 2);
+  vt_check_fill (net, nodes.vocals, rand, 0, 1);
+  vt_check_fill (net, nodes.accompaniment, rand, 0, 1);
+  vt_check_gradients (net, 1e-2, 6);
+  vt_net_free (net);
+
+  VtWaveUnetConfig wave = small_waveunet (8);
+  wave.layers = 2;
+  wave.filters = 2;
+  wave.with_losses = true;
+  VtWaveUnetNodes wave_nodes;
+  net = vt_waveunet_build (2, &wave, 3, &wave_nodes, &error);
+  g_assert_nonnull (net);
+  vt_check_fill (net, wave_nodes.mixture, rand, -1, 1);
+  vt_check_fill (net, wave_nodes.vocals, rand, -0.5, 0.5);
+  /* Small steps: a larger one moves some of the many leaky-ReLU inputs
+   * across their kink (the difference then converges to the analytic
+   * gradient as the step shrinks, as it should). */
+  vt_check_gradients (net, 1e-3, 6);
+  vt_net_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -513,6 +552,7 @@ main (int argc, char **argv)
   g_test_add_func ("/research/waveunet/sizes", test_waveunet_sizes);
   g_test_add_func ("/research/waveunet/tiling", test_waveunet_tiling);
   g_test_add_func ("/research/waveunet/learns", test_waveunet_learns);
+  g_test_add_func ("/research/gradients", test_gradients);
   g_test_add_func ("/research/train/systems", test_train_systems);
   g_test_add_func ("/research/train/adversarial-wiring", test_train_adversarial_wiring);
   return g_test_run ();
