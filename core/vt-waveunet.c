@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-waveunet.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +274,7 @@ vt_waveunet_separate (VtWaveUnet *unet, const float *mixture, int64_t n_samples,
           if (accompaniment)
             accompaniment[start + i] = mixture[start + i] - estimate[i];
         }
-      if (!vt_progress_report (progress, (double) (start + output) / n_samples, "separating"))
+      if (!vt_progress_report (progress, fmin (1.0, (double) (start + output) / (double) n_samples), "separating"))
         return vt_error_set (error, VT_STATUS_CANCELLED, "cancelled");
     }
   return VT_STATUS_OK;
