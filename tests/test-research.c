@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vt-audio.h"
 #include "vt-drnn.h"
 #include "vt-features.h"
 #include "vt-optim.h"
@@ -541,6 +542,100 @@ test_gradients (void)
   vt_net_free (net);
 }
 
+static int
+run_voxtrace (char **argv, char **envp, char **err)
+{
+  int wait_status = -1;
+  g_autofree char *out = NULL; /* not into the TAP stream */
+  g_assert_true (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, err,
+                               &wait_status, NULL));
+  return wait_status;
+}
+
+/* The command line with a research system: separate at the song's own rate
+ * (stems that add up to it) by file and by name, eval with JSON, and a
+ * clear failure for a system that is not trained. */
+static void
+test_command_line (void)
+{
+  const char *voxtrace = g_getenv ("VT_VOXTRACE");
+  const char *demo = g_getenv ("VT_DEMO_SONG");
+  if (!voxtrace || !demo || !g_file_test (voxtrace, G_FILE_TEST_IS_EXECUTABLE)
+      || !g_file_test (demo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the voxtrace program or the demo song is not built");
+      return;
+    }
+  char *scratch = vt_test_scratch_new ();
+  g_autofree char *weights = g_build_filename (scratch, "drnn.vtw", NULL);
+  VtDrnnConfig config = small_drnn ();
+  VtError error = { 0 };
+  VtDrnn *drnn = vt_drnn_new (&config, 5, &error);
+  g_assert_nonnull (drnn);
+  g_assert_cmpint (vt_net_save_weights (vt_drnn_get_net (drnn), weights, VT_DTYPE_F16, &error),
+                   ==, VT_STATUS_OK);
+  vt_drnn_free (drnn);
+
+  g_autofree char *out = g_build_filename (scratch, "stems", NULL);
+  char *separate[] = { (char *) voxtrace, "separate", (char *) demo, "-o", out, "--format",
+                       "float", "--model", weights, NULL };
+  g_autofree char *err = NULL;
+  g_assert_cmpint (run_voxtrace (separate, NULL, &err), ==, 0);
+  g_autofree char *vocals_path = g_build_filename (out, "demo-mix", "vocals.wav", NULL);
+  g_autofree char *acc_path = g_build_filename (out, "demo-mix", "accompaniment.wav", NULL);
+  VtAudio mix, vocals, acc;
+  vt_audio_init (&mix);
+  vt_audio_init (&vocals);
+  vt_audio_init (&acc);
+  g_assert_cmpint (vt_audio_load (demo, &mix, NULL), ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_audio_load (vocals_path, &vocals, NULL), ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_audio_load (acc_path, &acc, NULL), ==, VT_STATUS_OK);
+  g_assert_cmpint (vocals.frames, ==, mix.frames);
+  g_assert_cmpint (vocals.sample_rate, ==, mix.sample_rate);
+  g_assert_cmpint (acc.channels, ==, mix.channels);
+  double worst = 0, energy = 0;
+  for (int64_t i = 0; i < mix.frames * mix.channels; i++)
+    {
+      worst = fmax (worst, fabs (vocals.samples[i] + acc.samples[i] - mix.samples[i]));
+      energy += vocals.samples[i] * vocals.samples[i];
+    }
+  g_assert_cmpfloat (worst, <, 1e-4);
+  g_assert_cmpfloat (energy, >, 0);
+  vt_audio_clear (&mix);
+  vt_audio_clear (&vocals);
+  vt_audio_clear (&acc);
+
+  /* by name, from VOXTRACE_MODELS_DIR */
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "VOXTRACE_MODELS_DIR", scratch, TRUE);
+  char *by_name[] = { (char *) voxtrace, "separate", (char *) demo, "-o", out, "--stems",
+                      "vocals", "--model", "drnn", NULL };
+  g_assert_cmpint (run_voxtrace (by_name, envp, NULL), ==, 0);
+  char *untrained[] = { (char *) voxtrace, "separate", (char *) demo, "-o", out, "--model",
+                        "waveunet", NULL };
+  g_autofree char *untrained_err = NULL;
+  g_assert_cmpint (run_voxtrace (untrained, envp, &untrained_err), !=, 0);
+  g_assert_nonnull (strstr (untrained_err, "waveunet.recipe"));
+
+  g_autofree char *mir1k = tiny_mir1k (scratch);
+  if (mir1k != NULL)
+    {
+      g_autofree char *json_path = g_build_filename (scratch, "eval.json", NULL);
+      char *eval[] = { (char *) voxtrace, "eval", mir1k, "--dataset", "mir1k", "--split",
+                       "huang-test", "--model", weights, "--json", json_path, "-q", NULL };
+      g_assert_cmpint (run_voxtrace (eval, NULL, NULL), ==, 0);
+      g_autofree char *json = NULL;
+      g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+      g_assert_nonnull (strstr (json, "\"clips\": 2"));
+      double gnsdr = NAN;
+      const char *at = strstr (json, "\"gnsdr\": ");
+      g_assert_nonnull (at);
+      gnsdr = g_ascii_strtod (at + 9, NULL);
+      g_assert_true (isfinite (gnsdr));
+    }
+  vt_test_scratch_free (scratch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -555,5 +650,6 @@ main (int argc, char **argv)
   g_test_add_func ("/research/gradients", test_gradients);
   g_test_add_func ("/research/train/systems", test_train_systems);
   g_test_add_func ("/research/train/adversarial-wiring", test_train_adversarial_wiring);
+  g_test_add_func ("/research/command-line", test_command_line);
   return g_test_run ();
 }
