@@ -410,5 +410,52 @@ check "after SIGKILL, reopening and restoring shows the last edit (15-17 s)" '[ 
 for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
 check_log "no critical warnings in the last run's log"
 
+# The song moves; opening its project asks where it is now, and keeps the
+# corrections.
+mkdir -p "$SCRATCH/moved"
+mv "$SONG" "$SCRATCH/moved/"
+MOVED=$SCRATCH/moved/demo-mix.flac
+GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$PROJECT" >"$APP_LOG" 2>&1 &
+APP_PID=$!
+OUR_PIDS+=("$APP_PID")
+chooser=$(wait_window 'Where Is demo-mix\.flac\?' 20)
+check "opening a project whose song moved asks where the song is" '[ -n "$chooser" ]'
+if [ -n "$chooser" ]; then
+  focus "$chooser"
+  xdotool key --clearmodifiers ctrl+a
+  xdotool type --delay 15 "$MOVED"
+  sleep 0.3
+  xdotool key Return
+fi
+window=$(wait_window 'demo-mix\.flac' 60)
+if [ -n "$window" ] && shot_until "$SCRATCH/moved.png" 60 has_both; then
+  ok "the project opens on the moved song with its corrections"
+else
+  not_ok "the project opens on the moved song with its corrections" \
+    "window ${window:-none}: $(xdotool getwindowname "$window" 2>/dev/null)" \
+    "corrected px $(count_color "$SCRATCH/moved.png" "$CORRECTED_COLOR"), region px $(count_color "$SCRATCH/moved.png" "$REGION_COLOR")" \
+    "$(grep -v -e ALSA -e JACK -e jack "$APP_LOG" | tail -3)"
+  cp "$SCRATCH/moved.png" "${VT_GUI_SCREENSHOT_DIR:-$SCRATCH}/gui-moved-failed.png" 2>/dev/null
+fi
+check "the project file now refers to the moved song" \
+  'python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"song\"][\"path\"] != sys.argv[2])" "$PROJECT" "$MOVED"'
+[ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers ctrl+q; }
+for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+check_log "no critical warnings while relinking the project"
+
+# "Try the demo" on the empty window opens the build's demo song.
+GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" >"$APP_LOG" 2>&1 &
+APP_PID=$!
+OUR_PIDS+=("$APP_PID")
+window=$(wait_window 'Voxtrace' 30)
+if [ -n "$window" ]; then
+  focus "$window"
+  xdotool key --clearmodifiers alt+d
+fi
+check "Try the Demo (Alt+D) opens the demo song" \
+  '[ -n "$window" ] && wait_title "$window" "\\*?demo-mix\\.flac" 30'
+[ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers ctrl+q; }
+for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
