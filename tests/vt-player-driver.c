@@ -172,6 +172,10 @@ play (int argc, char **argv)
   if (player == NULL)
     {
       printf ("playback unavailable: %s\n", error->message);
+      vt_audio_clear (&mix);
+      vt_audio_clear (&vocals);
+      vt_audio_clear (&accompaniment);
+      vt_audio_clear (&vocals_new);
       return 0;
     }
   vt_player_set_lost_func (player, on_lost, NULL);
