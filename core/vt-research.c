@@ -124,9 +124,9 @@ analysis_alloc (VtSongAnalysis *analysis, int64_t frames)
   return VT_STATUS_OK;
 }
 
-/* Activity: the share of each frame's energy that the mask gives the voice. */
-static void
-activity_from_mask (const float *mask, const float *magnitude, int64_t frames, float *activity)
+void
+vt_activity_from_mask (const float *mask, const float *magnitude, int64_t frames,
+                       float *activity)
 {
   for (int64_t t = 0; t < frames; t++)
     {
@@ -194,7 +194,7 @@ analyse (VtSystem *system, const float *mono, int64_t n_samples, VtSongAnalysis 
         }
     }
   if (status == VT_STATUS_OK)
-    activity_from_mask (analysis->mask, magnitude, frames, analysis->activity);
+    vt_activity_from_mask (analysis->mask, magnitude, frames, analysis->activity);
   if (status == VT_STATUS_OK && vocals && stem_vocals)
     memcpy (stem_vocals, vocals, sizeof (float) * (size_t) n_samples);
   if (status == VT_STATUS_OK && accompaniment && stem_accompaniment)

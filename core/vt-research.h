@@ -54,6 +54,13 @@ VtStatus vt_system_separate_file (VtSystem *system, const char *path, const VtSt
                                   VtHighBand high_band, const VtProgress *progress,
                                   VtError *error);
 
+/* Vocal activity of each frame as the share of its energy that a mask
+ * (frames x VT_MODEL_MASK_BINS) gives the voice, from the mixture's |X|
+ * (frames x 512): a detector for any masking model, e.g. the multi-task
+ * ablation trained without the activity loss (its head is untrained). */
+void vt_activity_from_mask (const float *mask, const float *magnitude, int64_t frames,
+                            float *activity);
+
 /* vt_evaluate for these systems: same clips, same measures (pitch
  * measures are NaN). */
 VtStatus vt_system_evaluate (VtSystem *system, const char *dataset_root,

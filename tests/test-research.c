@@ -636,6 +636,27 @@ test_command_line (void)
   vt_test_scratch_free (scratch);
 }
 
+static void
+test_activity_from_mask (void)
+{
+  const int64_t frames = 3;
+  float *mask = g_new (float, frames * 513), *magnitude = g_new (float, frames * 512);
+  float activity[3];
+  for (int64_t t = 0; t < frames; t++)
+    for (int k = 0; k < 513; k++)
+      {
+        mask[t * 513 + k] = t == 0 ? 1.0f : t == 1 ? 0.0f : 0.5f;
+        if (k < 512)
+          magnitude[t * 512 + k] = 1.0f + k % 7;
+      }
+  vt_activity_from_mask (mask, magnitude, frames, activity);
+  g_assert_cmpfloat_with_epsilon (activity[0], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (activity[1], 0.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (activity[2], 0.25, 1e-6); /* energy, not amplitude */
+  g_free (mask);
+  g_free (magnitude);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -648,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/research/waveunet/tiling", test_waveunet_tiling);
   g_test_add_func ("/research/waveunet/learns", test_waveunet_learns);
   g_test_add_func ("/research/gradients", test_gradients);
+  g_test_add_func ("/research/activity-from-mask", test_activity_from_mask);
   g_test_add_func ("/research/train/systems", test_train_systems);
   g_test_add_func ("/research/train/adversarial-wiring", test_train_adversarial_wiring);
   g_test_add_func ("/research/command-line", test_command_line);
