@@ -240,7 +240,8 @@ vt_drnn_estimate_mask (VtDrnn *drnn, const float *log_magnitude, int64_t frames,
           for (int k = VT_FEATURES_BINS; k < mask_bins; k++)
             row[k] = row[VT_FEATURES_BINS - 1];
         }
-      if (!vt_progress_report (progress, fmin (1.0, (double) (start + keep) / (double) frames), "separating"))
+      double done = fmin (1.0, (double) (start + keep) / (double) frames);
+      if (!vt_progress_report (progress, done, "separating"))
         return vt_error_set (error, VT_STATUS_CANCELLED, "cancelled");
     }
   return VT_STATUS_OK;

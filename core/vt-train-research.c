@@ -129,7 +129,8 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
   const char *data = options->data_dir ? options->data_dir : "../shared/data";
   const char *output = vt_recipe_get_string (recipe, "output", NULL);
   if (output == NULL)
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "%s: 'output' (the weights file) is missing",
+    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
+                         "%s: 'output' (the weights file) is missing",
                          vt_recipe_get_path (recipe));
   resolve (s->output, sizeof s->output, dir, output);
   resolve (s->mir1k, sizeof s->mir1k, data, vt_recipe_get_string (recipe, "data.mir1k", "mir1k"));

@@ -274,7 +274,8 @@ vt_waveunet_separate (VtWaveUnet *unet, const float *mixture, int64_t n_samples,
           if (accompaniment)
             accompaniment[start + i] = mixture[start + i] - estimate[i];
         }
-      if (!vt_progress_report (progress, fmin (1.0, (double) (start + output) / (double) n_samples), "separating"))
+      double done = fmin (1.0, (double) (start + output) / (double) n_samples);
+      if (!vt_progress_report (progress, done, "separating"))
         return vt_error_set (error, VT_STATUS_CANCELLED, "cancelled");
     }
   return VT_STATUS_OK;
