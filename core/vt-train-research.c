@@ -100,8 +100,9 @@ vt_train_research_wants (VtRecipe *recipe)
 {
   const char *network = vt_recipe_get_string (recipe, "network", "");
   const char *adversarial = vt_recipe_get_string (recipe, "adversarial", "false");
+  /* Any value but "false" comes here, where anything but "true" is an error. */
   return strcmp (network, "drnn") == 0 || strcmp (network, "waveunet") == 0
-         || (strcmp (network, "mask") == 0 && strcmp (adversarial, "true") == 0);
+         || (strcmp (network, "mask") == 0 && strcmp (adversarial, "false") != 0);
 }
 
 static VtStatus
@@ -115,7 +116,11 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
     s->system = SYSTEM_WAVEUNET;
   else
     s->system = SYSTEM_ADVERSARIAL;
-  (void) vt_recipe_get_string (recipe, "adversarial", "false");
+  const char *adversarial = vt_recipe_get_string (recipe, "adversarial", "false");
+  if (s->system == SYSTEM_ADVERSARIAL && strcmp (adversarial, "true") != 0)
+    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
+                         "%s: adversarial must be 'true' or 'false' (got '%s')",
+                         vt_recipe_get_path (recipe), adversarial);
   const char *split = vt_recipe_get_string (recipe, "split", "shipped");
   if (strcmp (split, "shipped") == 0)
     s->split = VT_SPLIT_TRAIN;

@@ -430,6 +430,10 @@ test_train_systems (void)
   g_assert_cmpint (vt_train_run (typo, &options, &error), ==, VT_STATUS_BAD_ARGUMENT);
   g_assert_nonnull (strstr (error.message, "drnn.hiden"));
   vt_recipe_free (typo);
+  typo = vt_recipe_parse ("network = mask\noutput = x.vtw\nadversarial = yes\n", "typo", &error);
+  g_assert_cmpint (vt_train_run (typo, &options, &error), ==, VT_STATUS_BAD_ARGUMENT);
+  g_assert_nonnull (strstr (error.message, "adversarial"));
+  vt_recipe_free (typo);
 
   const char *paths[2] = { drnn, waveunet };
   VtSystemKind kinds[2] = { VT_SYSTEM_DRNN, VT_SYSTEM_WAVEUNET };
