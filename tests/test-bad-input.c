@@ -31,7 +31,7 @@
 static float *
 make_tone (int64_t frames, int channels, int rate, double hz, double amplitude)
 {
-  float *x = g_new (float, frames * channels);
+  float *x = g_new (float, frames *channels);
   for (int64_t i = 0; i < frames; i++)
     for (int c = 0; c < channels; c++)
       x[i * channels + c] = (float) (amplitude * sin (2 * G_PI * hz * (double) i / rate));
@@ -56,8 +56,8 @@ test_one_frame (void)
   g_autofree char *path = g_build_filename (dir, "one.wav", NULL);
   const float frame[2] = { 0.5f, -0.25f };
   VtError error = { 0 };
-  g_assert_cmpint (vt_audio_save (path, frame, 1, 2, 44100, VT_FILE_FORMAT_WAV_FLOAT, &error),
-                   ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_audio_save (path, frame, 1, 2, 44100, VT_FILE_FORMAT_WAV_FLOAT, &error), ==,
+                   VT_STATUS_OK);
 
   VtAudio audio;
   vt_audio_init (&audio);
@@ -138,10 +138,9 @@ test_extreme_rates (void)
  * child whose address space is limited to 512 MB more than it uses, it
  * must be refused as damaged, not as "not enough memory". */
 static const unsigned char lying_flac[47] = {
-  0x66, 0x4c, 0x61, 0x43, 0x00, 0x00, 0x00, 0x22, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00,
-  0xad, 0x00, 0x00, 0xad, 0x2e, 0xe0, 0x01, 0x70, 0x29, 0x69, 0x62, 0x46, 0x4c, 0x41,
-  0x43, 0x20, 0x31, 0x2e, 0x52, 0x97, 0xa7, 0x2a, 0x59, 0x92, 0xcc, 0xaa, 0x57, 0x77,
-  0x83, 0x57, 0x50, 0x31, 0xa7,
+  0x66, 0x4c, 0x61, 0x43, 0x00, 0x00, 0x00, 0x22, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00, 0xad, 0x00,
+  0x00, 0xad, 0x2e, 0xe0, 0x01, 0x70, 0x29, 0x69, 0x62, 0x46, 0x4c, 0x41, 0x43, 0x20, 0x31, 0x2e,
+  0x52, 0x97, 0xa7, 0x2a, 0x59, 0x92, 0xcc, 0xaa, 0x57, 0x77, 0x83, 0x57, 0x50, 0x31, 0xa7,
 };
 
 static int64_t
@@ -188,7 +187,8 @@ test_lying_header (void)
     g_test_skip ("cannot limit the address space here");
   else if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
     g_error ("loading a FLAC header that claims 694M frames: child status 0x%x (2 = out of "
-             "memory)", wstatus);
+             "memory)",
+             wstatus);
   vt_test_scratch_free (g_steal_pointer (&dir));
 }
 
@@ -245,8 +245,11 @@ test_cut_ogg (void)
 static void
 read_all_blocks (VtAudioReader *reader, int64_t frames, int channels, const char *when)
 {
-  enum { BLOCK = 4096 };
-  g_autofree float *block = g_new (float, BLOCK * channels);
+  enum
+  {
+    BLOCK = 4096
+  };
+  g_autofree float *block = g_new (float, BLOCK *channels);
   int n_errors = 0;
   for (int64_t first = 0; first < frames + BLOCK; first += BLOCK)
     {
@@ -283,8 +286,8 @@ test_changes_while_open (void)
   const VtFileFormat formats[] = { VT_FILE_FORMAT_WAV_16, VT_FILE_FORMAT_FLAC };
   for (size_t k = 0; k < G_N_ELEMENTS (formats); k++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/song.%s", dir,
-                                               vt_file_format_extension (formats[k]));
+      g_autofree char *path
+          = g_strdup_printf ("%s/song.%s", dir, vt_file_format_extension (formats[k]));
       VtError error = { 0 };
       g_assert_cmpint (vt_audio_save (path, tone, frames, channels, rate, formats[k], &error), ==,
                        VT_STATUS_OK);
@@ -449,9 +452,9 @@ static VtNet *
 small_net (uint64_t seed)
 {
   VtNet *net = vt_net_new (seed);
-  VtNode x = vt_net_input (net, "x", (VtShape) { 1, 2, 4, 4 });
-  VtNode h = vt_net_conv2d (net, "enc", x, &(VtConv2dConfig) { .out_channels = 3,
-                                                               .kernel_h = 3, .kernel_w = 3 });
+  VtNode x = vt_net_input (net, "x", (VtShape){ 1, 2, 4, 4 });
+  VtNode h = vt_net_conv2d (net, "enc", x,
+                            &(VtConv2dConfig){ .out_channels = 3, .kernel_h = 3, .kernel_w = 3 });
   h = vt_net_batch_norm (net, "enc.bn", h);
   vt_net_dense (net, "fc", h, 2);
   g_assert_cmpint (vt_net_plan (net, NULL), ==, VT_STATUS_OK);
@@ -541,10 +544,10 @@ test_weights_every_header_byte (void)
     {
       unsigned char *good;
       size_t size;
-      VtStatus saved = kind == 0 ? vt_net_save_weights_to_memory (source, VT_DTYPE_F16,
-                                                                  (void **) &good, &size, NULL)
-                                 : vt_net_save_checkpoint_to_memory (source, (void **) &good,
-                                                                     &size, NULL);
+      VtStatus saved
+          = kind == 0
+                ? vt_net_save_weights_to_memory (source, VT_DTYPE_F16, (void **) &good, &size, NULL)
+                : vt_net_save_checkpoint_to_memory (source, (void **) &good, &size, NULL);
       g_assert_cmpint (saved, ==, VT_STATUS_OK);
       g_autofree gboolean *is_header = g_new (gboolean, size);
       mark_header_bytes (good, size, is_header);
@@ -566,8 +569,8 @@ test_weights_every_header_byte (void)
               fix_crc (bad, size);
               VtError error = { 0 };
               VtStatus status = kind == 0
-                                  ? vt_net_load_weights_from_memory (net, bad, size, &error)
-                                  : vt_net_load_checkpoint_from_memory (net, bad, size, &error);
+                                    ? vt_net_load_weights_from_memory (net, bad, size, &error)
+                                    : vt_net_load_checkpoint_from_memory (net, bad, size, &error);
               if (status == VT_STATUS_OK)
                 g_error ("byte %zu of the %s set to 0x%02x was accepted", at,
                          kind ? "checkpoint" : "weights file", values[v]);
@@ -576,12 +579,11 @@ test_weights_every_header_byte (void)
               if (kind == 1)
                 continue;
               if (!same_weights (net, reference))
-                g_error ("byte %zu = 0x%02x: refused (%s) but the network changed", at,
-                         values[v], error.message);
+                g_error ("byte %zu = 0x%02x: refused (%s) but the network changed", at, values[v],
+                         error.message);
             }
         }
-      g_test_message ("%s: %d corrupted headers refused", kind ? "checkpoint" : "weights",
-                      n_cases);
+      g_test_message ("%s: %d corrupted headers refused", kind ? "checkpoint" : "weights", n_cases);
       g_assert_cmpint (n_cases, >, 100);
       free (good);
     }
@@ -650,7 +652,7 @@ static void
 test_weights_absurd_sizes (void)
 {
   VtNet *net = vt_net_new (1);
-  VtNode x = vt_net_input (net, "x", (VtShape) { 1, 1, 1, 4 });
+  VtNode x = vt_net_input (net, "x", (VtShape){ 1, 1, 1, 4 });
   vt_net_dense (net, "fc", x, 2);
   g_assert_cmpint (vt_net_plan (net, NULL), ==, VT_STATUS_OK);
   size_t size;
@@ -659,8 +661,8 @@ test_weights_absurd_sizes (void)
   /* The reference: fc.weight 2x4 and fc.bias 2 in a hand-made file load. */
   void *saved;
   size_t saved_size;
-  g_assert_cmpint (vt_net_save_weights_to_memory (net, VT_DTYPE_F32, &saved, &saved_size, NULL),
-                   ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_net_save_weights_to_memory (net, VT_DTYPE_F32, &saved, &saved_size, NULL), ==,
+                   VT_STATUS_OK);
 
   /* 65536^4 = 2^64 values: the count must not wrap around to 0. */
   const uint32_t wrap[4] = { 65536, 65536, 65536, 65536 };
@@ -822,8 +824,8 @@ test_export_parent_is_file (void)
   g_autofree char *target = g_build_filename (file, "vocals.wav", NULL);
   g_autofree float *tone = make_tone (4800, 2, 48000, 440, 0.5);
   VtError error = { 0 };
-  g_assert_cmpint (vt_audio_save (target, tone, 4800, 2, 48000, VT_FILE_FORMAT_WAV_16, &error),
-                   ==, VT_STATUS_IO);
+  g_assert_cmpint (vt_audio_save (target, tone, 4800, 2, 48000, VT_FILE_FORMAT_WAV_16, &error), ==,
+                   VT_STATUS_IO);
   g_test_message ("%s", error.message);
   g_assert_nonnull (strstr (error.message, target));
   g_assert_null (vt_audio_writer_open (target, 2, 48000, VT_FILE_FORMAT_FLAC, &error));
@@ -857,14 +859,14 @@ export_to_small_and_read_only_folders (const char *dir)
   const char *precious = "the export of yesterday";
   g_assert_true (g_file_set_contents (kept, precious, -1, NULL));
 
-  const VtFileFormat formats[] = { VT_FILE_FORMAT_WAV_16, VT_FILE_FORMAT_FLAC,
-                                   VT_FILE_FORMAT_WAV_FLOAT };
+  const VtFileFormat formats[]
+      = { VT_FILE_FORMAT_WAV_16, VT_FILE_FORMAT_FLAC, VT_FILE_FORMAT_WAV_FLOAT };
   for (size_t k = 0; k < G_N_ELEMENTS (formats); k++)
     {
       VtError error = { 0 };
       /* A new file and over an existing one. */
-      g_autofree char *fresh = g_strdup_printf ("%s/new.%s", full,
-                                                vt_file_format_extension (formats[k]));
+      g_autofree char *fresh
+          = g_strdup_printf ("%s/new.%s", full, vt_file_format_extension (formats[k]));
       VtStatus status = vt_audio_save (fresh, tone, frames, channels, rate, formats[k], &error);
       g_test_message ("full disk, %s: %s", fresh, error.message);
       g_assert_cmpint (status, !=, VT_STATUS_OK);
@@ -897,13 +899,14 @@ export_to_small_and_read_only_folders (const char *dir)
 
   /* A small export still fits: the failure above was the space. */
   g_autofree char *small = g_build_filename (full, "short.wav", NULL);
-  g_assert_cmpint (vt_audio_save (small, tone, 1000, channels, rate, VT_FILE_FORMAT_WAV_16,
-                                  NULL), ==, VT_STATUS_OK);
+  g_assert_cmpint (vt_audio_save (small, tone, 1000, channels, rate, VT_FILE_FORMAT_WAV_16, NULL),
+                   ==, VT_STATUS_OK);
 
   g_autofree char *denied = g_build_filename (ro, "vocals.wav", NULL);
   VtError error = { 0 };
-  g_assert_cmpint (vt_audio_save (denied, tone, 1000, channels, rate, VT_FILE_FORMAT_WAV_16,
-                                  &error), ==, VT_STATUS_IO);
+  g_assert_cmpint (
+      vt_audio_save (denied, tone, 1000, channels, rate, VT_FILE_FORMAT_WAV_16, &error), ==,
+      VT_STATUS_IO);
   g_test_message ("read-only: %s", error.message);
   g_assert_nonnull (strstr (error.message, denied));
   g_autofree char *listing = list_folder (ro);

@@ -23,7 +23,7 @@ static char *scratch, *song, *one_frame;
 
 typedef struct
 {
-  int exit_status;   /* -1: killed by a signal */
+  int exit_status; /* -1: killed by a signal */
   char *stderr_text;
 } Run;
 
@@ -73,7 +73,7 @@ expect_refused (const char *needle, const char *const *args)
   g_free (run.stderr_text);
 }
 
-#define REFUSED(needle, ...) expect_refused (needle, (const char *const[]) { __VA_ARGS__, NULL })
+#define REFUSED(needle, ...) expect_refused (needle, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void
 test_separate (void)
@@ -138,11 +138,11 @@ test_metrics (void)
 static void
 test_one_frame_song (void)
 {
-  Run run = run_voxtrace ((const char *const[]) { "separate", one_frame, "-o", "one", NULL });
+  Run run = run_voxtrace ((const char *const[]){ "separate", one_frame, "-o", "one", NULL });
   g_test_message ("separate one frame -> %d: %s", run.exit_status, run.stderr_text);
   g_assert_cmpint (run.exit_status, !=, -1);
   g_free (run.stderr_text);
-  run = run_voxtrace ((const char *const[]) { "f0", one_frame, "-o", "one.csv", NULL });
+  run = run_voxtrace ((const char *const[]){ "f0", one_frame, "-o", "one.csv", NULL });
   g_test_message ("f0 one frame -> %d: %s", run.exit_status, run.stderr_text);
   g_assert_cmpint (run.exit_status, !=, -1);
   g_free (run.stderr_text);
@@ -206,7 +206,7 @@ separate_onto_full_disk (const char *full)
     return 77;
   if (mount ("tmpfs", full, "tmpfs", 0, "size=1m") != 0)
     return 77;
-  Run run = run_voxtrace ((const char *const[]) { "separate", song, "-o", full, NULL });
+  Run run = run_voxtrace ((const char *const[]){ "separate", song, "-o", full, NULL });
   g_printerr ("# separate onto a full disk -> %d: %s", run.exit_status, run.stderr_text);
   if (run.exit_status <= 0)
     return 1;
@@ -236,7 +236,8 @@ test_export_full_disk (void)
     g_test_skip ("cannot mount a tmpfs here (needs root or a user namespace)");
   else if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
     g_error ("separate onto a full disk: child status 0x%x (1 = succeeded or crashed, "
-             "2 = message, 3 = files left)", wstatus);
+             "2 = message, 3 = files left)",
+             wstatus);
   g_rmdir (full);
 }
 
@@ -254,19 +255,19 @@ main (int argc, char **argv)
   /* A 20 s stereo song at 22.05 kHz (a chord and noise), and one frame. */
   const int rate = 22050, channels = 2;
   const int64_t frames = (int64_t) rate * 20;
-  float *x = g_new (float, frames * channels);
+  float *x = g_new (float, frames *channels);
   GRand *rand = g_rand_new_with_seed (3);
   for (int64_t i = 0; i < frames; i++)
     for (int c = 0; c < channels; c++)
-      x[i * channels + c] = (float) (0.2 * sin (2 * G_PI * 220 * i / rate)
-                                     + 0.1 * sin (2 * G_PI * 330 * i / rate)
-                                     + 0.05 * g_rand_double_range (rand, -1, 1));
+      x[i * channels + c]
+          = (float) (0.2 * sin (2 * G_PI * 220 * i / rate) + 0.1 * sin (2 * G_PI * 330 * i / rate)
+                     + 0.05 * g_rand_double_range (rand, -1, 1));
   g_rand_free (rand);
   song = g_build_filename (scratch, "song.flac", NULL);
   one_frame = g_build_filename (scratch, "one.wav", NULL);
   if (vt_audio_save (song, x, frames, channels, rate, VT_FILE_FORMAT_FLAC, NULL) != VT_STATUS_OK
       || vt_audio_save (one_frame, x, 1, channels, rate, VT_FILE_FORMAT_WAV_16, NULL)
-           != VT_STATUS_OK)
+             != VT_STATUS_OK)
     g_error ("cannot write the test songs");
   g_free (x);
 

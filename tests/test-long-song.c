@@ -40,10 +40,12 @@ write_long_song (void)
   song_dir = vt_test_scratch_new ();
   song_path = g_build_filename (song_dir, "two-hours.wav", NULL);
   VtError error = { 0 };
-  VtAudioWriter *writer = vt_audio_writer_open (song_path, 1, RATE, VT_FILE_FORMAT_WAV_16,
-                                                &error);
+  VtAudioWriter *writer = vt_audio_writer_open (song_path, 1, RATE, VT_FILE_FORMAT_WAV_16, &error);
   g_assert_nonnull (writer);
-  enum { BLOCK = RATE * 10 };
+  enum
+  {
+    BLOCK = RATE * 10
+  };
   float *block = g_new (float, BLOCK);
   /* 10 s of a 250 Hz tone at 0.5; each block the same (250 Hz fits). */
   for (int i = 0; i < BLOCK; i++)
@@ -71,7 +73,10 @@ test_reader (void)
   VtAudioReader *reader = vt_audio_reader_open (song_path, &info, &error);
   g_assert_nonnull (reader);
   g_assert_cmpint (info.frames, ==, FRAMES);
-  enum { BLOCK = 65536 };
+  enum
+  {
+    BLOCK = 65536
+  };
   float *block = g_new (float, BLOCK);
   double energy = 0;
   int64_t total = 0;
@@ -130,15 +135,14 @@ test_analysis_signal (void)
   float *mono = NULL;
   int64_t n = 0;
   gint64 start = g_get_monotonic_time ();
-  if (vt_song_load_analysis_signal (song_path, &mono, &n, NULL, &reporter, &error)
-      != VT_STATUS_OK)
+  if (vt_song_load_analysis_signal (song_path, &mono, &n, NULL, &reporter, &error) != VT_STATUS_OK)
     g_error ("%s", error.message);
   double seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   double peak = proc_status_bytes ("VmHWM:");
   double analysis_bytes = (double) n * sizeof (float);
   g_printerr ("# analysis: %" G_GINT64_FORMAT " samples (%.1f MB) in %.1f s, %d progress "
-              "reports, peak RSS %.1f MB over a baseline of %.1f MB\n", n, analysis_bytes / MB,
-              seconds, progress.calls, (peak - before) / MB, before / MB);
+              "reports, peak RSS %.1f MB over a baseline of %.1f MB\n",
+              n, analysis_bytes / MB, seconds, progress.calls, (peak - before) / MB, before / MB);
   g_assert_cmpint (llabs (n - FRAMES * VT_FEATURES_RATE / RATE), <=, 2);
   /* The signal itself plus a little; the whole song at its own rate as
    * floats would add another 220 MB. */

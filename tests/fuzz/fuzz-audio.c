@@ -49,7 +49,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   VtAudioReader *reader = vt_audio_reader_open (scratch_path, &info, &error);
   if (reader != NULL)
     {
-      enum { BLOCK = 256 };
+      enum
+      {
+        BLOCK = 256
+      };
       static float block[BLOCK * VT_AUDIO_MAX_CHANNELS];
       int64_t end = info.frames < INT64_MAX / 2 ? info.frames : INT64_MAX / 2;
       const int64_t starts[] = { -100, 0, end - 10, end + 5, 1000 };

@@ -105,7 +105,10 @@ melody_seeds (void)
 static void
 audio_seeds (void)
 {
-  enum { FRAMES = 48 };
+  enum
+  {
+    FRAMES = 48
+  };
   static const struct
   {
     const char *name;
@@ -128,8 +131,9 @@ audio_seeds (void)
       g_autofree char *path = seed_path ("audio", kinds[k].name);
       VtError error = { 0 };
       int64_t frames = FRAMES * 2 / kinds[k].channels;
-      if (vt_audio_save (path, samples, frames, kinds[k].channels, kinds[k].rate,
-                         kinds[k].format, &error) != VT_STATUS_OK)
+      if (vt_audio_save (path, samples, frames, kinds[k].channels, kinds[k].rate, kinds[k].format,
+                         &error)
+          != VT_STATUS_OK)
         g_error ("%s", error.message);
     }
 }
@@ -137,7 +141,10 @@ audio_seeds (void)
 static void
 project_seeds (void)
 {
-  enum { N_FRAMES = 100 };
+  enum
+  {
+    N_FRAMES = 100
+  };
   VtDocument *document = vt_document_new ();
   vt_document_set_song (document, "/songs/take 1.flac", "0123abcd", N_FRAMES);
   float hz[N_FRAMES], confidence[N_FRAMES];
