@@ -11,6 +11,7 @@
 
 #include "vt-dataset.h"
 #include "vt-drnn.h"
+#include "vt-f0.h"
 #include "vt-features.h"
 #include "vt-harmonic-map.h"
 #include "vt-model.h"
@@ -38,6 +39,8 @@ typedef struct
   /* adversarial */
   int64_t base_channels, critic_steps, paired_every, critic_channels;
   double alpha, beta, activity_weight, critic_learning_rate, clip;
+  bool unpaired_f0_from_labels;
+  char f0_model[1024];
 } Settings;
 
 /* Waveforms of the training clips, for the Wave-U-Net. */
@@ -67,6 +70,8 @@ typedef struct
   VtNode negative_mixture, vocals_estimate, accompaniment_estimate;
   VtNode u_vocals_weight, u_accompaniment_weight, u_vocals, u_accompaniment;
   Critic critics[2];   /* vocals, accompaniment */
+  VtModel *estimator;  /* the F0 of unpaired mixtures, as at inference */
+  float *f0_hz, *f0_confidence, *posterior, *log_scratch;
   VtPatch *patches;    /* batch (paired) + batch (unpaired) + 2 * batch (solo sources) */
   float *scratch;      /* patch_frames x 512 */
   Waveforms waves;
@@ -226,6 +231,16 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
       DBL ("adversarial.critic_learning_rate", critic_learning_rate, 1e-4, 0, 1);
       DBL ("adversarial.clip", clip, 0.01, 0, 10);
       DBL ("mask.activity_weight", activity_weight, 0.1, 0, 1);
+      {
+        const char *f0 = vt_recipe_get_string (recipe, "adversarial.unpaired_f0", "estimate");
+        if (strcmp (f0, "labels") != 0 && strcmp (f0, "estimate") != 0)
+          return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
+                               "%s: adversarial.unpaired_f0 must be 'estimate' or 'labels'",
+                               vt_recipe_get_path (recipe));
+        s->unpaired_f0_from_labels = strcmp (f0, "labels") == 0;
+        resolve (s->f0_model, sizeof s->f0_model, dir,
+                 vt_recipe_get_string (recipe, "adversarial.f0_model", "."));
+      }
       if (s->patch_frames % 64 != 0)
         return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
                              "%s: patch_frames must be a multiple of 64",
@@ -541,10 +556,23 @@ fill_adversarial (Trainer *trainer, VtPatchSampler *paired, VtPatchSampler *unpa
         negative[i] = -mixture[i];
       put_bins_time (vt_net_get_value (net, trainer->mask.vocals), n, frames,
                      patch->vocal_magnitude, false);
-      /* Unpaired mixtures are conditioned on the F0 an estimate would give;
-       * here the labels (pseudo-labels for MUSDB) stand in for it. */
-      VtStatus status = vt_harmonic_map_render (patch->f0_hz, NULL, frames, NULL,
-                                                trainer->scratch, error);
+      /* Paired patches are conditioned on their labels; unpaired mixtures
+       * have none, so on the F0 network's estimate, as at inference. */
+      VtStatus status;
+      if (n >= batch && trainer->estimator)
+        {
+          for (int i = 0; i < frames * VT_FEATURES_BINS; i++)
+            trainer->log_scratch[i] = log1pf (patch->mixture_magnitude[i]);
+          status = vt_model_estimate_f0 (trainer->estimator, trainer->log_scratch, frames,
+                                         trainer->posterior, trainer->f0_hz,
+                                         trainer->f0_confidence, NULL, error);
+          if (status == VT_STATUS_OK)
+            status = vt_harmonic_map_render (trainer->f0_hz, trainer->f0_confidence, frames,
+                                             NULL, trainer->scratch, error);
+        }
+      else
+        status = vt_harmonic_map_render (patch->f0_hz, NULL, frames, NULL, trainer->scratch,
+                                         error);
       if (status != VT_STATUS_OK)
         return status;
       put_bins_time (vt_net_get_value (net, trainer->mask.harmonics), n, frames, trainer->scratch,
@@ -669,6 +697,25 @@ build_adversarial (Trainer *trainer, VtError *error)
   vt_net_set_loss_scale (net, trainer->mask.mask_loss, (float) (1.0 - s->activity_weight));
   vt_net_set_loss_scale (net, trainer->mask.activity_loss, (float) s->activity_weight);
   trainer->loss = trainer->mask.mask_loss;
+  if (!s->unpaired_f0_from_labels && s->alpha > 0)
+    {
+      char f0_path[1100], mask_path[1100];
+      snprintf (f0_path, sizeof f0_path, "%s/f0.vtw", s->f0_model);
+      snprintf (mask_path, sizeof mask_path, "%s/mask.vtw", s->f0_model);
+      trainer->estimator = vt_model_load_files (f0_path, mask_path, error);
+      if (trainer->estimator == NULL)
+        {
+          vt_error_prefix (error, "adversarial.f0_model");
+          return error ? error->status : VT_STATUS_NO_MEMORY;
+        }
+      trainer->f0_hz = malloc (sizeof (float) * (size_t) frames);
+      trainer->f0_confidence = malloc (sizeof (float) * (size_t) frames);
+      trainer->posterior = malloc (sizeof (float) * (size_t) frames * VT_F0_CLASSES);
+      trainer->log_scratch = malloc (sizeof (float) * (size_t) frames * VT_FEATURES_BINS);
+      if (!trainer->f0_hz || !trainer->f0_confidence || !trainer->posterior
+          || !trainer->log_scratch)
+        return vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+    }
   const char *names[2] = { "critic_vocals", "critic_accompaniment" };
   for (int c = 0; c < 2; c++)
     if ((status = critic_build (&trainer->critics[c], names[c], batch, frames,
@@ -845,10 +892,11 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
     goto done;
   if (s->system == SYSTEM_ADVERSARIAL)
     say (&trainer, "training the %s (%lld parameters; critics %lld each) on %d paired and %d "
-         "unpaired clips, alpha %g, beta %g, %lld steps of %lld + %lld patches",
+         "unpaired clips (their F0: %s), alpha %g, beta %g, %lld steps of %lld + %lld patches",
          what, (long long) count_parameters (trainer.net),
-         (long long) count_parameters (trainer.critics[0].net), n_paired, n_unpaired, s->alpha,
-         s->beta, (long long) s->steps, (long long) s->batch, (long long) s->batch);
+         (long long) count_parameters (trainer.critics[0].net), n_paired, n_unpaired,
+         s->unpaired_f0_from_labels ? "labels" : "estimated", s->alpha, s->beta,
+         (long long) s->steps, (long long) s->batch, (long long) s->batch);
   else
     say (&trainer, "training the %s (%lld parameters) on %d clips, %lld steps of batch %lld",
          what, (long long) count_parameters (trainer.net), n_train, (long long) s->steps,
@@ -871,8 +919,12 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
           vt_rng_init (&trainer.rng, seed ^ 0x5555);
           if (s->system != SYSTEM_WAVEUNET)
             {
-              int *lists[3] = { paired, unpaired, unpaired };
-              int counts[3] = { n_paired, n_unpaired, n_unpaired };
+              /* The supervised-only twin (alpha = 0) never sees the unpaired
+               * clips, not even in its batch-norm statistics: its second
+               * half-batch is more paired patches, without loss. */
+              bool twin = s->system == SYSTEM_ADVERSARIAL && s->alpha == 0;
+              int *lists[3] = { paired, twin ? paired : unpaired, unpaired };
+              int counts[3] = { n_paired, twin ? n_paired : n_unpaired, n_unpaired };
               VtPatchParams solo_params = s->patch;
               solo_params.silent_vocal_probability = 0;
               for (int i = 0; i < (s->system == SYSTEM_ADVERSARIAL ? 3 : 1); i++)
@@ -962,6 +1014,11 @@ done:
   vt_net_free (trainer.net);
   for (int c = 0; c < 2; c++)
     vt_net_free (trainer.critics[c].net);
+  vt_model_free (trainer.estimator);
+  free (trainer.f0_hz);
+  free (trainer.f0_confidence);
+  free (trainer.posterior);
+  free (trainer.log_scratch);
   waveforms_clear (&trainer.waves);
   vt_dataset_cache_clear (&cache);
   free (indices);

@@ -24,12 +24,17 @@
  *    weights clipped to +-adversarial.clip [0.01], adversarial.critic_steps
  *    [5] updates per separator step at adversarial.critic_learning_rate
  *    [1e-4]) scores the separator's estimates on the unpaired mixtures
- *    against the solo sources; alpha = adversarial.alpha [0.01]. With a
+ *    against the solo sources; alpha = adversarial.alpha [0.01]. Unpaired
+ *    mixtures carry no labels, so their conditioning F0 is the estimate of
+ *    the F0 network in adversarial.f0_model [the recipe's folder, holding
+ *    f0.vtw and mask.vtw] (adversarial.unpaired_f0 = estimate | labels
+ *    [estimate]; paired patches use their labels). With a
  *    masking separator vocals + accompaniment = mixture exactly, so L_add
  *    is zero by construction (adversarial.beta is accepted and logged).
  *    adversarial.alpha = 0 trains the supervised-only model on the same
- *    paired clips (and skips the critics), for the comparison the paper
- *    makes. The log's |grad L_u| / |grad L_s| is the figure to tune alpha
+ *    paired clips (skipping the critics, and drawing its loss-free second
+ *    half-batch from the paired clips too, so that no unpaired clip reaches
+ *    even its batch-norm statistics), for the comparison the paper makes. The log's |grad L_u| / |grad L_s| is the figure to tune alpha
  *    by: with weight clipping the critics' gradients are small, and alpha
  *    must be large enough for L_u to matter.
  * Common keys as vt-train: split, data.*, cache, steps, batch, seed,

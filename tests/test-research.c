@@ -414,13 +414,15 @@ test_train_systems (void)
                                             "batch = 2\nwaveunet.layers = 3\n"
                                             "waveunet.filters = 4\n"
                                             "waveunet.output_samples = 512");
-  g_autofree char *adversarial = train_recipe (scratch, "adversarial",
-                                               "network = mask\nadversarial = true\n"
-                                               "split = huang\nsteps = 2\nbatch = 1\n"
-                                               "patch_frames = 64\nbase_channels = 2\n"
-                                               "adversarial.critic_steps = 2\n"
-                                               "adversarial.critic_channels = 2\n"
-                                               "adversarial.alpha = 0.1");
+  /* unpaired mixtures conditioned on the shipped F0 network's estimate */
+  const char *models = g_getenv ("VT_MODELS_DIR");
+  g_assert_nonnull (models);
+  g_autofree char *adversarial_text
+    = g_strdup_printf ("network = mask\nadversarial = true\nsplit = huang\nsteps = 2\n"
+                       "batch = 1\npatch_frames = 64\nbase_channels = 2\n"
+                       "adversarial.critic_steps = 2\nadversarial.critic_channels = 2\n"
+                       "adversarial.alpha = 0.1\nadversarial.f0_model = %s", models);
+  g_autofree char *adversarial = train_recipe (scratch, "adversarial", adversarial_text);
   g_assert_true (g_file_test (adversarial, G_FILE_TEST_IS_REGULAR));
   /* a typo in a research recipe is reported, not ignored */
   VtError error = { 0 };
@@ -485,7 +487,7 @@ test_train_adversarial_wiring (void)
     }
   const char *base = "network = mask\nadversarial = true\nsplit = huang\nsteps = 2\nbatch = 1\n"
                      "patch_frames = 64\nbase_channels = 2\nadversarial.critic_channels = 2\n"
-                     "adversarial.clip = 0.5\n";
+                     "adversarial.clip = 0.5\nadversarial.unpaired_f0 = labels\n";
   g_autofree char *cache = g_strdup_printf ("cache = %s/tiny.cache\n", scratch);
   g_autofree char *r1 = g_strconcat (base, cache, "adversarial.alpha = 0\n"
                                      "adversarial.critic_steps = 1", NULL);
