@@ -374,6 +374,9 @@ set_status (VtWindow *self, const char *text)
 {
   gtk_label_set_text (self->status_label, text ? text : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), text);
+  /* G_MESSAGES_DEBUG=voxtrace-window shows the status line's story. */
+  if (text != NULL && text[0] != '\0')
+    g_log ("voxtrace-window", G_LOG_LEVEL_DEBUG, "status: %s", text);
 }
 
 static void

@@ -138,7 +138,7 @@ APP_LOG=$SCRATCH/app.log
 # VOXTRACE_FRAME_STATS: the window times its frames over its first 20 s, while
 # the song loads and the worker analyses it and renders the stems (the UI
 # thread must stay free). No screenshots meanwhile: they stall the X server.
-VOXTRACE_FRAME_STATS=20 GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
+G_MESSAGES_DEBUG=voxtrace-window VOXTRACE_FRAME_STATS=20 GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
 APP_PID=$!
 OUR_PIDS+=("$APP_PID")
 
@@ -186,6 +186,11 @@ xdotool key --clearmodifiers p
 sleep 0.3
 drag "$(x_of 5.0)" "$(y_of 440)" "$(x_of 7.0)" "$(y_of 440)"
 check "drawing marks the title as unsaved" 'wait_title "$window" "\\*demo-mix\\.flac" 5'
+# The correction reaches the worker: the status line tells of the
+# adaptation and what it changed.
+adapted () { local d=$((SECONDS + $1)); while [ $SECONDS -lt $d ]; do grep -q "status: Adapted:" "$APP_LOG" && return 0; sleep 0.3; done; return 1; }
+check "the status line says the model adapts to the correction" 'adapted 60 && grep -q "status: Adapting the model" "$APP_LOG"'
+note "$(grep -o 'status: Adapted:.*' "$APP_LOG" | head -1)"
 xdotool key --clearmodifiers p # back to selecting
 lane_y=$((ly + lh / 2))
 drag "$(x_of 10.0)" "$lane_y" "$(x_of 12.0)" "$lane_y"
@@ -427,7 +432,8 @@ if [ -n "$chooser" ]; then
   sleep 0.3
   xdotool key Return
 fi
-window=$(wait_window 'demo-mix\.flac' 60)
+window=$(wait_window '\*?demo-mix\.flac' 60)
+note "window after relinking: $(xdotool getwindowname "$window" 2>/dev/null); open windows: $(xdotool search --onlyvisible --name . getwindowname %@ 2>/dev/null | tr '\n' '|')"
 if [ -n "$window" ] && shot_until "$SCRATCH/moved.png" 60 has_both; then
   ok "the project opens on the moved song with its corrections"
 else
