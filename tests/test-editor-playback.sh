@@ -110,7 +110,7 @@ for i in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 
 SONG=$SCRATCH/demo-mix.flac
 cp "$DEMO" "$SONG"
 APP_LOG=$SCRATCH/app.log
-GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
+G_MESSAGES_DEBUG=voxtrace-window GDK_BACKEND=x11 GSK_RENDERER=cairo "$VOXTRACE" "$SONG" >"$APP_LOG" 2>&1 &
 APP_PID=$!
 OUR_PIDS+=("$APP_PID")
 window=$(timeout 60 xdotool search --sync --onlyvisible --name '^demo-mix\.flac$' 2>/dev/null | head -n1)
@@ -136,6 +136,28 @@ b=$(rms "$SCRATCH/rec-play.wav" 2.6 3.9)
 note "rms while playing $a, after the pause $b"
 check "Space plays: the recording carries the song" 'awk "BEGIN { exit !($a > 0.01) }"'
 check "Space again pauses: silence" 'awk "BEGIN { exit !($b < 0.0005) }"'
+
+# What is heard: 1 s each of the mix, the vocals, the accompaniment (keys
+# 1/2/3 while playing), once the worker's stems reached the player.
+up_to_date () { # the last status line says the stems are rendered
+  local d=$((SECONDS + $1))
+  while [ $SECONDS -lt $d ]; do
+    [ "$(grep -o 'status: .*' "$APP_LOG" | tail -1)" = "status: The separation is up to date." ] && return 0
+    sleep 0.3
+  done
+  return 1
+}
+check "the stems are rendered for the player" 'up_to_date 120'
+focus "$window"
+record sources 4 1 space - 2 - 3 - space
+m=$(rms "$SCRATCH/rec-sources.wav" 0.3 0.9)
+v=$(rms "$SCRATCH/rec-sources.wav" 1.3 1.9)
+a=$(rms "$SCRATCH/rec-sources.wav" 2.3 2.9)
+note "rms mix $m, vocals $v, accompaniment $a"
+check "2 plays the vocals: sound, quieter than the mix" 'awk "BEGIN { exit !($v > 0.003 && $m > 1.5 * $v) }"'
+check "3 plays the accompaniment: louder than the vocals" 'awk "BEGIN { exit !($a > 1.5 * $v) }"'
+focus "$window"
+xdotool key --clearmodifiers 1
 
 # The server goes away mid-playback: a notice, and a way back.
 xdotool key --clearmodifiers space
