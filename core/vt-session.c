@@ -30,6 +30,19 @@ typedef struct
   int n_anchor;
 } Trainee;
 
+/* The immediate effect of one corrected span: the base mask network's
+ * output on [start, stop), which depends only on the corrected pitch and
+ * confidence over [lo, hi). Kept so that when the user edits elsewhere, the
+ * spans that did not change are not re-run (the set of corrections grows
+ * with every edit; re-running them all made the first audio slower with
+ * each one). The result is the same, bit for bit. */
+typedef struct
+{
+  int64_t start, stop, lo, hi;
+  float *f0, *confidence; /* hi - lo inputs */
+  float *mask, *activity; /* stop - start outputs */
+} SpanEffect;
+
 struct VtSession
 {
   VtModel *base;    /* borrowed */
@@ -56,6 +69,8 @@ struct VtSession
   VtMaskNetNodes mask_nodes;
   int f0_steps, mask_steps;
   double adapt_seconds;
+  SpanEffect *span_effects;
+  int n_span_effects;
 };
 
 static double
@@ -84,11 +99,30 @@ trainee_clear (Trainee *trainee)
   memset (trainee, 0, sizeof *trainee);
 }
 
+static void
+span_effect_clear (SpanEffect *effect)
+{
+  free (effect->f0);
+  free (effect->confidence);
+  free (effect->mask);
+  free (effect->activity);
+  memset (effect, 0, sizeof *effect);
+}
+
+static void
+span_effects_free (SpanEffect *effects, int n)
+{
+  for (int i = 0; i < n; i++)
+    span_effect_clear (&effects[i]);
+  free (effects);
+}
+
 void
 vt_session_free (VtSession *session)
 {
   if (session == NULL)
     return;
+  span_effects_free (session->span_effects, session->n_span_effects);
   trainee_clear (&session->f0_trainee);
   trainee_clear (&session->mask_trainee);
   vt_model_free (session->adapted);
@@ -249,13 +283,21 @@ apply_f0_corrections (VtSession *session)
     }
 }
 
+/* The frames remask_range() reads for [start, end). */
+static void
+remask_context (const VtSession *session, int64_t start, int64_t end, int64_t *lo, int64_t *hi)
+{
+  *lo = start - LOCAL_CONTEXT > 0 ? start - LOCAL_CONTEXT : 0;
+  *hi = end + LOCAL_CONTEXT < session->frames ? end + LOCAL_CONTEXT : session->frames;
+}
+
 /* Re-estimates the mask (and activity) on frames [start, end) with model,
  * reading LOCAL_CONTEXT frames around so the result matches a whole pass. */
 static VtStatus
 remask_range (VtSession *session, VtModel *model, int64_t start, int64_t end, VtError *error)
 {
-  int64_t lo = start - LOCAL_CONTEXT > 0 ? start - LOCAL_CONTEXT : 0;
-  int64_t hi = end + LOCAL_CONTEXT < session->frames ? end + LOCAL_CONTEXT : session->frames;
+  int64_t lo, hi;
+  remask_context (session, start, end, &lo, &hi);
   int64_t n = hi - lo;
   float *mask = malloc (sizeof (float) * (size_t) (n * MASK_BINS));
   float *activity = malloc (sizeof (float) * (size_t) n);
@@ -278,6 +320,64 @@ remask_range (VtSession *session, VtModel *model, int64_t start, int64_t end, Vt
   free (mask);
   free (activity);
   return status;
+}
+
+/* Writes the immediate effect of the span [start, stop): from previous
+ * when an entry there had the same inputs, else from the base mask network;
+ * and remembers it in session->span_effects (when memory allows). */
+static VtStatus
+apply_span_effect (VtSession *session, SpanEffect *previous, int n_previous, int64_t start,
+                   int64_t stop, VtError *error)
+{
+  int64_t lo, hi;
+  remask_context (session, start, stop, &lo, &hi);
+  const size_t inputs = sizeof (float) * (size_t) (hi - lo);
+  const size_t span = (size_t) (stop - start);
+  SpanEffect *found = NULL;
+  for (int i = 0; i < n_previous && found == NULL; i++)
+    {
+      SpanEffect *e = &previous[i];
+      if (e->mask != NULL && e->start == start && e->stop == stop && e->lo == lo && e->hi == hi
+          && memcmp (e->f0, session->f0 + lo, inputs) == 0
+          && memcmp (e->confidence, session->confidence + lo, inputs) == 0)
+        found = e;
+    }
+  if (found != NULL)
+    {
+      memcpy (session->mask + start * MASK_BINS, found->mask, sizeof (float) * span * MASK_BINS);
+      memcpy (session->activity + start, found->activity, sizeof (float) * span);
+    }
+  else
+    {
+      VtStatus status = remask_range (session, session->base, start, stop, error);
+      if (status != VT_STATUS_OK)
+        return status;
+    }
+  if (session->span_effects == NULL)
+    return VT_STATUS_OK;
+  SpanEffect *kept = &session->span_effects[session->n_span_effects];
+  if (found != NULL)
+    {
+      *kept = *found;
+      memset (found, 0, sizeof *found);
+      session->n_span_effects++;
+      return VT_STATUS_OK;
+    }
+  *kept = (SpanEffect) { .start = start, .stop = stop, .lo = lo, .hi = hi,
+                         .f0 = malloc (inputs), .confidence = malloc (inputs),
+                         .mask = malloc (sizeof (float) * span * MASK_BINS),
+                         .activity = malloc (sizeof (float) * span) };
+  if (!kept->f0 || !kept->confidence || !kept->mask || !kept->activity)
+    {
+      span_effect_clear (kept); /* not kept: only slower next time */
+      return VT_STATUS_OK;
+    }
+  memcpy (kept->f0, session->f0 + lo, inputs);
+  memcpy (kept->confidence, session->confidence + lo, inputs);
+  memcpy (kept->mask, session->mask + start * MASK_BINS, sizeof (float) * span * MASK_BINS);
+  memcpy (kept->activity, session->activity + start, sizeof (float) * span);
+  session->n_span_effects++;
+  return VT_STATUS_OK;
 }
 
 VtStatus
@@ -313,8 +413,18 @@ vt_session_set_corrections (VtSession *session, const float *f0_user, const uint
   apply_f0_corrections (session);
 
   /* Immediate effect: the mask network hears the corrected pitch around
-   * every corrected span. */
-  for (int64_t t = 0; t < frames;)
+   * every corrected span (the spans unchanged since the last call come from
+   * span_effects). */
+  SpanEffect *previous = session->span_effects;
+  const int n_previous = session->n_span_effects;
+  int n_spans = 0;
+  for (int64_t t = 0; t < frames; t++)
+    if (!isnan (session->f0_user[t]) && (t == 0 || isnan (session->f0_user[t - 1])))
+      n_spans++;
+  session->span_effects = n_spans ? calloc ((size_t) n_spans, sizeof (SpanEffect)) : NULL;
+  session->n_span_effects = 0;
+  VtStatus status = VT_STATUS_OK;
+  for (int64_t t = 0; t < frames && status == VT_STATUS_OK;)
     {
       if (isnan (session->f0_user[t]))
         {
@@ -326,11 +436,12 @@ vt_session_set_corrections (VtSession *session, const float *f0_user, const uint
         end++;
       int64_t start = t - LOCAL_CONTEXT / 2 > 0 ? t - LOCAL_CONTEXT / 2 : 0;
       int64_t stop = end + LOCAL_CONTEXT / 2 < frames ? end + LOCAL_CONTEXT / 2 : frames;
-      VtStatus status = remask_range (session, session->base, start, stop, error);
-      if (status != VT_STATUS_OK)
-        return status;
+      status = apply_span_effect (session, previous, n_previous, start, stop, error);
       t = end;
     }
+  span_effects_free (previous, n_previous);
+  if (status != VT_STATUS_OK)
+    return status;
   gate (session);
   return VT_STATUS_OK;
 }

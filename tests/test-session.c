@@ -154,6 +154,37 @@ test_adapt_reproducible (Fixture *f, gconstpointer data)
     }
 }
 
+/* Adding a correction re-uses the immediate effects of the unchanged spans:
+ * the result is what computing every span afresh gives, bit for bit. */
+static void
+test_immediate_incremental (Fixture *f, gconstpointer data)
+{
+  const int64_t frames = vt_session_get_frames (f->session);
+  const int64_t bins = frames * VT_MODEL_MASK_BINS;
+  g_autofree float *user = g_new (float, frames);
+  for (int64_t t = 0; t < frames; t++)
+    user[t] = t >= 20 && t < 40 ? 280.0f : t >= 300 && t < 330 ? 0.0f : NAN;
+  VtError error = { 0 };
+  /* First a span out of both spans' context (they are re-used), then one
+   * inside the second one's context (it must be re-run). */
+  const int64_t added[2][2] = { { 150, 170 }, { 240, 250 } };
+  for (int step = 0; step < 2; step++)
+    {
+      g_assert_cmpint (vt_session_set_corrections (f->session, user, NULL, &error), ==, 0);
+      for (int64_t t = added[step][0]; t < added[step][1]; t++)
+        user[t] = 350.0f;
+      g_assert_cmpint (vt_session_set_corrections (f->session, user, NULL, &error), ==, 0);
+      g_autofree float *incremental = copy_floats (vt_session_get_mask (f->session), bins);
+      g_autofree float *activity = copy_floats (vt_session_get_activity (f->session), frames);
+      g_assert_cmpint (vt_session_set_corrections (f->session, NULL, NULL, &error), ==, 0);
+      g_assert_cmpint (vt_session_set_corrections (f->session, user, NULL, &error), ==, 0);
+      g_assert_cmpmem (vt_session_get_mask (f->session), bins * sizeof (float), incremental,
+                       bins * sizeof (float));
+      g_assert_cmpmem (vt_session_get_activity (f->session), frames * sizeof (float), activity,
+                       frames * sizeof (float));
+    }
+}
+
 /* A focused adaptation re-estimates the focus at once and leaves the rest
  * with the immediate effects; the refresh then gives exactly what an
  * unfocused adaptation gives. */
@@ -285,6 +316,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/session/adapt-reproducible", Fixture, NULL, fixture_set_up,
               test_adapt_reproducible, fixture_tear_down);
+  g_test_add ("/session/immediate-incremental", Fixture, NULL, fixture_set_up,
+              test_immediate_incremental, fixture_tear_down);
   g_test_add ("/session/adapt-focus-then-refresh", Fixture, NULL, fixture_set_up,
               test_adapt_focus_then_refresh, fixture_tear_down);
   g_test_add ("/session/divergence-rolls-back", Fixture, NULL, fixture_set_up,
