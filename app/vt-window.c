@@ -804,6 +804,9 @@ apply_loop (VtWindow *self)
                           (int64_t) llround (start_frame / VT_DOCUMENT_FRAME_RATE * rate),
                           (int64_t) llround ((start_frame + n_frames) / VT_DOCUMENT_FRAME_RATE
                                              * rate));
+      g_log ("voxtrace-window", G_LOG_LEVEL_DEBUG, "loop: %.4f %.4f s",
+             start_frame / VT_DOCUMENT_FRAME_RATE,
+             (start_frame + n_frames) / VT_DOCUMENT_FRAME_RATE);
     }
   else
     vt_player_set_loop (self->player, 0, 0);

@@ -57,6 +57,24 @@ volume=1.0
 KEYS
 export JACK_DEFAULT_SERVER="voxtrace-editor-$$-$RANDOM" JACK_NO_START_SERVER=1
 
+RULER_WIDTH=64 # VT_SPECTROGRAM_VIEW_RULER_WIDTH
+TIME_RULER_HEIGHT=22
+DURATION=24.0
+color_box () { # FILE COLOR -> "W H X Y"
+  convert "$1" -alpha off -fill black +opaque "$2" -fill white -opaque "$2" \
+    -bordercolor black -border 1 -format '%@' info: 2>/dev/null \
+    | sed -E 's/^([0-9]+)x([0-9]+)\+([0-9]+)\+([0-9]+)$/\1 \2 \3 \4/' \
+    | awk '{ print $1, $2, $3 - 1, $4 - 1 }'
+}
+drag () { # X0 Y0 X1 Y1
+  xdotool mousemove "$1" "$2"; sleep 0.1
+  xdotool mousedown 1; sleep 0.1
+  local i
+  for i in $(seq 1 20); do
+    xdotool mousemove $(($1 + ($3 - $1) * i / 20)) $(($2 + ($4 - $2) * i / 20)); sleep 0.02
+  done
+  sleep 0.1; xdotool mouseup 1; sleep 0.3
+}
 count_color () {
   convert "$1" -alpha off -fill black +opaque "$2" -fill white -opaque "$2" \
     -format '%[fx:round(mean*w*h)]' info: 2>/dev/null
@@ -158,6 +176,34 @@ check "2 plays the vocals: sound, quieter than the mix" 'awk "BEGIN { exit !($v 
 check "3 plays the accompaniment: louder than the vocals" 'awk "BEGIN { exit !($a > 1.5 * $v) }"'
 focus "$window"
 xdotool key --clearmodifiers 1
+
+# Loop a selection: click at 1.5 s (seek), select 2.0-2.8 s with a drag, L,
+# play: after the first pass the recording repeats with the loop's period.
+read -r sw sh sx sy <<<"$(color_box "$SCRATCH/back.png" "$RULER_COLOR")"
+plot_x0=$((sx + RULER_WIDTH)); plot_w=$((sw - RULER_WIDTH))
+x_of () { awk -v t="$1" -v x0=$plot_x0 -v w=$plot_w -v d=$DURATION 'BEGIN { printf "%d", x0 + t / d * w }'; }
+y_mid=$((sy + (sh - TIME_RULER_HEIGHT) / 2))
+xdotool mousemove "$(x_of 1.5)" "$y_mid" click 1
+sleep 0.3
+drag "$(x_of 2.0)" "$y_mid" "$(x_of 2.8)" "$y_mid"
+xdotool key --clearmodifiers l
+sleep 0.3
+loop=$(grep -o 'loop: [0-9.]* [0-9.]*' "$APP_LOG" | tail -1)
+note "$loop (selected with the drag)"
+read -r _ loop_start loop_end <<<"$loop"
+record loop 5 space - - - - space
+if [ -n "${loop_end:-}" ]; then
+  period=$(awk -v a="$loop_start" -v b="$loop_end" 'BEGIN { print b - a }')
+  c=$("$CHECK_STEMS" repeat "$SCRATCH/rec-loop.wav" 2.2 "$period" | awk '{ print $2 }')
+  c0=$("$CHECK_STEMS" repeat "$SCRATCH/rec-play.wav" 0.2 "$period" | awk '{ print $2 }')
+  note "period $period s: correlation of successive periods $c while looping, $c0 without"
+  check "L loops the selection: the recording repeats with its period" \
+    'awk "BEGIN { exit !($c > 0.95 && $c0 < 0.9) }"'
+else
+  not_ok "L loops the selection: the recording repeats with its period" "no loop set: $(tail -3 "$APP_LOG")"
+fi
+focus "$window"
+xdotool key --clearmodifiers l
 
 # The server goes away mid-playback: a notice, and a way back.
 xdotool key --clearmodifiers space

@@ -7,7 +7,10 @@
  *     prints "frames N rate R channels C max_err E snr_db S" for
  *     vocals + accompaniment against the mix (same rate, channels, length);
  *   vt-check-stems rms FILE START_S END_S
- *     prints "rms X" over that span of all channels.
+ *     prints "rms X" over that span of all channels;
+ *   vt-check-stems repeat FILE START_S PERIOD_S
+ *     prints "corr X": the correlation of [START, START + PERIOD) with the
+ *     PERIOD after it (channels summed), near 1 when a loop repeats.
  *
  * Exit status 0 when the files could be read and compared, 1 otherwise.
  */
@@ -88,6 +91,38 @@ check_rms (const char *path, double start, double end)
   return count > 0;
 }
 
+static int
+check_repeat (const char *path, double start, double period)
+{
+  VtAudio audio;
+  if (!load (path, &audio))
+    return 0;
+  int64_t first = (int64_t) (start * audio.sample_rate);
+  int64_t length = (int64_t) llround (period * audio.sample_rate);
+  if (first < 0 || length <= 0 || first + 2 * length > audio.frames)
+    {
+      fprintf (stderr, "%s: the span is outside the recording\n", path);
+      vt_audio_clear (&audio);
+      return 0;
+    }
+  double xy = 0, xx = 0, yy = 0;
+  for (int64_t f = first; f < first + length; f++)
+    {
+      double x = 0, y = 0;
+      for (int c = 0; c < audio.channels; c++)
+        {
+          x += audio.samples[f * audio.channels + c];
+          y += audio.samples[(f + length) * audio.channels + c];
+        }
+      xy += x * y;
+      xx += x * x;
+      yy += y * y;
+    }
+  printf ("corr %.4f\n", xy / sqrt (xx * yy + 1e-30));
+  vt_audio_clear (&audio);
+  return 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -95,7 +130,10 @@ main (int argc, char **argv)
     return check_sum (argv[2], argv[3], argv[4]) ? 0 : 1;
   if (argc == 5 && strcmp (argv[1], "rms") == 0)
     return check_rms (argv[2], atof (argv[3]), atof (argv[4])) ? 0 : 1;
+  if (argc == 5 && strcmp (argv[1], "repeat") == 0)
+    return check_repeat (argv[2], atof (argv[3]), atof (argv[4])) ? 0 : 1;
   fprintf (stderr, "usage: vt-check-stems sum MIX VOCALS ACCOMPANIMENT\n"
-                   "       vt-check-stems rms FILE START_S END_S\n");
+                   "       vt-check-stems rms FILE START_S END_S\n"
+                   "       vt-check-stems repeat FILE START_S PERIOD_S\n");
   return 1;
 }
