@@ -11,10 +11,12 @@
 #include "vt-separator.h"
 #include "vt-test-util.h"
 
-/* Floors: a few dB under what the shipped model measures on these clips
- * (see README "Results"), so that a broken model or pipeline fails. */
-#define FLOOR_MEAN_SDR_DB 4.0
+/* Floors under what the shipped model measures on these 12 clips (mean vocal
+ * SDR 6.20 dB, RPA 0.684, AU-ROC 0.846; README "Results"), so that a broken
+ * model or pipeline fails while run-to-run noise does not. */
+#define FLOOR_MEAN_SDR_DB 5.0
 #define FLOOR_MEAN_RPA 0.60
+#define FLOOR_AUROC 0.78
 
 static VtModel *
 load_shipped (void)
@@ -52,7 +54,7 @@ test_dev_clips (void)
   g_assert_cmpint (result.n_clips, >=, 10);
   g_assert_cmpfloat (result.mean_sdr, >, FLOOR_MEAN_SDR_DB);
   g_assert_cmpfloat (result.rpa, >, FLOOR_MEAN_RPA);
-  g_assert_cmpfloat (result.auroc, >, 0.8);
+  g_assert_cmpfloat (result.auroc, >, FLOOR_AUROC);
   vt_eval_result_clear (&result);
   vt_model_free (model);
 }
