@@ -45,7 +45,7 @@ case "$kind" in
   valgrind)
     build="${VT_BUILD_DIR:-build}"
     test_args+=(--timeout-multiplier 10
-      --wrap="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=99"
+      --wrap="valgrind --quiet --child-silent-after-fork=yes --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=99"
       audio stft recipe nn-weights nn-grad f0 harmonic-map pitch-track mask-apply song bad-input)
     ;;
   fuzz)
