@@ -137,8 +137,9 @@ has_spectrogram () { [ "$(count_color "$1" "$RULER_COLOR")" -gt 5000 ]; }
 shot_until "$SCRATCH/open.png" 60 has_spectrogram
 has_notice () { [ "$(count_color "$1" "$NOTICE_COLOR")" -gt 2000 ]; }
 no_notice () { [ "$(count_color "$1" "$NOTICE_COLOR")" -eq 0 ]; }
+# (polled: the banner slides in)
 check "no JACK server yet: the window says playback is unavailable" \
-  'has_notice "$SCRATCH/open.png" && grep -q "playback unavailable: " "$APP_LOG"'
+  'shot_until "$SCRATCH/open.png" 10 has_notice && grep -q "playback unavailable: " "$APP_LOG"'
 note "$(grep -m1 'playback unavailable' "$APP_LOG")"
 start_jackd || bail "jackd (dummy driver) did not start: $(tail -3 "$SCRATCH/jackd.log")"
 focus "$window"
