@@ -460,6 +460,23 @@ if [ -n "$window" ]; then
 fi
 check "Try the Demo (Alt+D) opens the demo song" \
   '[ -n "$window" ] && wait_title "$window" "\\*?demo-mix\\.flac" 30'
+# Preferences (Ctrl+,) and the shortcuts window (Ctrl+?) open; Esc closes.
+gone () { local d=$((SECONDS + 5)); while [ $SECONDS -lt $d ]; do xdotool search --onlyvisible --name "^$1\$" >/dev/null 2>&1 || return 0; sleep 0.2; done; return 1; }
+if [ -n "$window" ]; then
+  focus "$window"
+  xdotool key --clearmodifiers ctrl+comma
+  prefs=$(wait_window 'Preferences' 10)
+  [ -n "$prefs" ] && { shot "$SCRATCH/prefs.png"; focus "$prefs"; xdotool key --clearmodifiers Escape; }
+  check "Ctrl+, opens the preferences, Esc closes them" '[ -n "$prefs" ] && gone Preferences'
+  focus "$window"
+  xdotool key --clearmodifiers ctrl+question
+  # GtkShortcutsWindow shows "Shortcuts" in its header bar only; to X it
+  # is named after the application.
+  help=$(wait_window '(Shortcuts|Voxtrace)' 10)
+  [ -n "$help" ] && { shot "$SCRATCH/shortcuts.png"; focus "$help"; xdotool key --clearmodifiers Escape; }
+  check "Ctrl+? opens the keyboard shortcuts window, Esc closes it" \
+    '[ -n "$help" ] && gone "(Shortcuts|Voxtrace)"'
+fi
 [ -n "$window" ] && { focus "$window"; xdotool key --clearmodifiers ctrl+q; }
 for i in $(seq 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
 
