@@ -40,7 +40,7 @@ vt_cmd_simulate (int argc, char **argv)
   g_autofree char *clips = NULL;
   g_autofree char *json_path = NULL;
   int every = 1, max_clips = 0, steps = 30;
-  double budget = 0;
+  double budget = 0, learning_rate = 0, replay = -1, anchor = -1;
   GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset_name, "mir1k or musdb (required)", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec,
@@ -51,6 +51,12 @@ vt_cmd_simulate (int argc, char **argv)
     { "max-clips", 'n', 0, G_OPTION_ARG_INT, &max_clips, "at most N clips", "N" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "fine-tuning steps per network (30)", "N" },
     { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget, "or a time budget in seconds", "S" },
+    { "learning-rate", 0, 0, G_OPTION_ARG_DOUBLE, &learning_rate,
+      "fine-tuning learning rate of both networks (default: the editor's)", "LR" },
+    { "replay", 0, 0, G_OPTION_ARG_DOUBLE, &replay,
+      "weight of the song's own earlier outputs (default: the editor's)", "W" },
+    { "anchor", 0, 0, G_OPTION_ARG_DOUBLE, &anchor,
+      "pull towards the base weights per step (default: the editor's)", "A" },
     { "json", 'j', 0, G_OPTION_ARG_FILENAME, &json_path, "write the results as JSON", "OUT" },
     { NULL }
   };
@@ -84,6 +90,14 @@ vt_cmd_simulate (int argc, char **argv)
   vt_adapt_params_default (&options.adapt);
   options.adapt.max_steps = budget > 0 ? 0 : steps;
   options.adapt.budget_s = budget;
+  if (!(learning_rate >= 0 && learning_rate < 1) || replay > 10 || anchor > 1)
+    return vt_cli_fail ("simulate", "--learning-rate, --replay or --anchor out of range");
+  if (learning_rate > 0)
+    options.adapt.learning_rate = options.adapt.mask_learning_rate = (float) learning_rate;
+  if (replay >= 0)
+    options.adapt.replay_weight = (float) replay;
+  if (anchor >= 0)
+    options.adapt.anchor = (float) anchor;
 
   g_autoptr (GError) gerror = NULL;
   VtModel *model = vt_model_loader_load (model_spec, &gerror);

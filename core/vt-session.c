@@ -85,7 +85,8 @@ void
 vt_adapt_params_default (VtAdaptParams *params)
 {
   *params = (VtAdaptParams) { .max_steps = 40, .budget_s = 0, .batch = 4,
-                              .learning_rate = 3e-4f, .replay_weight = 0.3f, .anchor = 1e-3f,
+                              .learning_rate = 3e-4f, .mask_learning_rate = 3e-5f,
+                              .replay_weight = 1.0f, .anchor = 1e-2f,
                               .silence = VT_SILENCE_BOTH, .seed = 1 };
 }
 
@@ -814,7 +815,7 @@ adapt_mask (VtSession *session, const VtAdaptParams *params, double started, VtR
       if ((status = vt_net_forward (net, error)) != VT_STATUS_OK
           || (status = vt_net_backward (net, error)) != VT_STATUS_OK)
         goto done;
-      status = vt_adam_step (net, &adam, params->learning_rate, NULL, error);
+      status = vt_adam_step (net, &adam, params->mask_learning_rate, NULL, error);
       if (status == VT_STATUS_NUMERIC)
         {
           status = vt_error_set (error, VT_STATUS_NUMERIC,

@@ -55,9 +55,10 @@ typedef struct
   int max_steps;          /* per network; 0 = until the time budget */
   double budget_s;        /* wall-clock budget for training, 0 = none */
   int batch;              /* windows per step (4) */
-  float learning_rate;    /* 3e-4 */
-  float replay_weight;    /* weight of the song's own earlier outputs (0.3; 0 = no replay) */
-  float anchor;           /* pull towards the base weights per step (1e-3; 0 = none) */
+  float learning_rate;      /* the F0 network's (3e-4) */
+  float mask_learning_rate; /* the mask network's (3e-5: at 1e-4 and above it forgets; README) */
+  float replay_weight;      /* weight of the song's own earlier outputs (1; 0 = no replay) */
+  float anchor;             /* pull towards the base weights per step (1e-2; 0 = none) */
   VtSilenceStrategy silence;
   uint64_t seed;
   /* Analysis frames [focus_start, focus_end) (e.g. the chunk at the

@@ -416,8 +416,8 @@ vt_simulate (VtModel *model, const char *dataset_root, const VtSimulateOptions *
               simulate_silence_user (&clip, session, silent);
               VtAdaptParams params = options->adapt;
               params.silence = VT_SILENCE_BOTH;
-              params.replay_weight = c == 1 ? 0.3f : 0.0f;
-              params.anchor = c == 1 ? 1e-3f : 0.0f;
+              params.replay_weight = c == 1 ? options->adapt.replay_weight : 0.0f;
+              params.anchor = c == 1 ? options->adapt.anchor : 0.0f;
               status = vt_session_set_corrections (session, NULL, silent, error);
               if (status == VT_STATUS_OK)
                 status = vt_session_adapt (session, &params, NULL, error);
@@ -527,8 +527,10 @@ vt_simulate (VtModel *model, const char *dataset_root, const VtSimulateOptions *
               before = base;
               corrected = simulate_silence_user (&clip, session, marks);
               params.silence = silence_conditions[c].strategy;
-              params.replay_weight = silence_conditions[c].replay;
-              params.anchor = silence_conditions[c].anchor;
+              /* "+replay" conditions use the editor's replay and anchor. */
+              params.replay_weight = silence_conditions[c].replay > 0 ? options->adapt.replay_weight
+                                                                      : 0.0f;
+              params.anchor = silence_conditions[c].anchor > 0 ? options->adapt.anchor : 0.0f;
               status = vt_session_set_corrections (session, NULL, marks, error);
               if (status == VT_STATUS_OK)
                 status = score (session, &clip, mir1k, &immediate, NULL, error);
