@@ -55,22 +55,29 @@ base_channels (const VtModelConfig *config)
   return config && config->base_channels > 0 ? config->base_channels : VT_MODEL_BASE_CHANNELS;
 }
 
-VtNet *
-vt_model_build_f0_net (int batch, int frames, const VtModelConfig *config, uint64_t seed,
-                       VtF0NetNodes *nodes, VtError *error)
+/* A new network for batch x frames windows (frames: a multiple of 2^depth). */
+static VtNet *
+net_new (const char *what, int batch, int frames, uint64_t seed, VtError *error)
 {
   if (batch < 1 || frames < 64 || frames % 64 != 0)
     {
       vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                    "the F0 network needs a multiple of 64 frames (got %d)", frames);
+                    "the %s network needs a multiple of 64 frames (got %d)", what, frames);
       return NULL;
     }
   VtNet *net = vt_net_new (seed);
   if (net == NULL)
-    {
-      vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
-      return NULL;
-    }
+    vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+  return net;
+}
+
+VtNet *
+vt_model_build_f0_net (int batch, int frames, const VtModelConfig *config, uint64_t seed,
+                       VtF0NetNodes *nodes, VtError *error)
+{
+  VtNet *net = net_new ("F0", batch, frames, seed, error);
+  if (net == NULL)
+    return NULL;
   memset (nodes, 0xff, sizeof *nodes);
   VtShape input = { batch, 1, VT_FEATURES_BINS, frames };
   nodes->spectrogram = vt_net_input (net, "spectrogram", input);
@@ -95,18 +102,9 @@ VtNet *
 vt_model_build_mask_net (int batch, int frames, const VtModelConfig *config, uint64_t seed,
                          VtMaskNetNodes *nodes, VtError *error)
 {
-  if (batch < 1 || frames < 64 || frames % 64 != 0)
-    {
-      vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                    "the mask network needs a multiple of 64 frames (got %d)", frames);
-      return NULL;
-    }
-  VtNet *net = vt_net_new (seed);
+  VtNet *net = net_new ("mask", batch, frames, seed, error);
   if (net == NULL)
-    {
-      vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
-      return NULL;
-    }
+    return NULL;
   memset (nodes, 0xff, sizeof *nodes);
   VtShape map = { batch, 1, VT_FEATURES_BINS, frames };
   nodes->spectrogram = vt_net_input (net, "spectrogram", map);

@@ -105,14 +105,20 @@ vt_separator_analyse (VtModel *model, const float *mono, int64_t n_samples,
 }
 
 VtMaskGrid
-vt_song_analysis_mask_grid (const VtSongAnalysis *analysis, VtHighBand high_band)
+vt_analysis_mask_grid (const float *mask, int64_t frames, VtHighBand high_band)
 {
-  return (VtMaskGrid) { .values = analysis->mask,
-                        .frames = analysis->frames,
+  return (VtMaskGrid) { .values = mask,
+                        .frames = frames,
                         .bins = VT_MODEL_MASK_BINS,
                         .frame_rate = VT_FEATURES_FRAME_RATE,
                         .bin_hz = (double) VT_FEATURES_RATE / VT_FEATURES_N_FFT,
                         .high_band = high_band };
+}
+
+VtMaskGrid
+vt_song_analysis_mask_grid (const VtSongAnalysis *analysis, VtHighBand high_band)
+{
+  return vt_analysis_mask_grid (analysis->mask, analysis->frames, high_band);
 }
 
 VtStatus

@@ -40,6 +40,10 @@ VtStatus vt_separator_remask (VtModel *model, const float *log_magnitude,
 
 VtMaskGrid vt_song_analysis_mask_grid (const VtSongAnalysis *analysis, VtHighBand high_band);
 
+/* A mask of frames x VT_MODEL_MASK_BINS on the analysis grid, for
+ * vt-mask-apply (borrowed values). */
+VtMaskGrid vt_analysis_mask_grid (const float *mask, int64_t frames, VtHighBand high_band);
+
 /* The whole command-line path: read, analyse, write stems (output may be
  * NULL to only analyse). analysis (optional) receives the analysis. */
 VtStatus vt_separate_file (VtModel *model, const char *path, const VtStemOutput *output,

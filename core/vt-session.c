@@ -11,6 +11,7 @@
 #include "vt-features.h"
 #include "vt-harmonic-map.h"
 #include "vt-optim.h"
+#include "vt-separator.h"
 #include "vt-stft.h"
 
 #define BINS VT_FEATURES_BINS
@@ -1041,12 +1042,7 @@ vt_session_adapt (VtSession *session, const VtAdaptParams *params, const VtProgr
 VtMaskGrid
 vt_session_get_mask_grid (const VtSession *session, VtHighBand high_band)
 {
-  return (VtMaskGrid) { .values = session->gated_mask,
-                        .frames = session->frames,
-                        .bins = MASK_BINS,
-                        .frame_rate = VT_FEATURES_FRAME_RATE,
-                        .bin_hz = (double) VT_FEATURES_RATE / VT_FEATURES_N_FFT,
-                        .high_band = high_band };
+  return vt_analysis_mask_grid (session->gated_mask, session->frames, high_band);
 }
 
 VtStatus

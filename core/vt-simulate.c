@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-simulate.h"
+#include "vt-log.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -17,14 +18,10 @@
 static void
 say (const VtSimulateOptions *options, const char *format, ...)
 {
-  if (options->log == NULL)
-    return;
-  char line[512];
   va_list args;
   va_start (args, format);
-  vsnprintf (line, sizeof line, format, args);
+  vt_log_vprintf (options->log, options->log_user_data, format, args);
   va_end (args);
-  options->log (line, options->log_user_data);
 }
 
 /* One clip's ground truth and mixture at 16 kHz. */

@@ -14,6 +14,7 @@
 #include "vt-f0.h"
 #include "vt-features.h"
 #include "vt-harmonic-map.h"
+#include "vt-log.h"
 #include "vt-model.h"
 #include "vt-optim.h"
 #include "vt-weights.h"
@@ -58,13 +59,10 @@ typedef struct
 static void
 say (const Trainer *trainer, const char *format, ...)
 {
-  char line[512];
   va_list args;
   va_start (args, format);
-  vsnprintf (line, sizeof line, format, args);
+  vt_log_vprintf (trainer->options->log, trainer->options->log_user_data, format, args);
   va_end (args);
-  if (trainer->options->log)
-    trainer->options->log (line, trainer->options->log_user_data);
 }
 
 /* path relative to base unless absolute */
