@@ -86,5 +86,12 @@ vt_cli_dispatch (int argc, char **argv, int *exit_status)
       *exit_status = vt_cli_fail (name, "unknown option (see voxtrace --help)");
       return TRUE;
     }
+  /* A bare word that names no file is a mistyped command, not a song. */
+  if (strchr (name, '/') == NULL && strchr (name, '.') == NULL
+      && !g_file_test (name, G_FILE_TEST_EXISTS))
+    {
+      *exit_status = vt_cli_fail (name, "unknown command (see voxtrace --help)");
+      return TRUE;
+    }
   return FALSE;
 }

@@ -88,6 +88,12 @@ test_cli () {
   out=$("$VOXTRACE" --no-such-option 2>"$SCRATCH/err"); status=$?
   check "an unknown option exits non-zero with one line" \
     '[ $status -ne 0 ] && [ "$(wc -l <"$SCRATCH/err")" -eq 1 ]'
+
+  # A mistyped command must not open the editor (no display here anyway).
+  out=$(DISPLAY= "$VOXTRACE" seperate "$SCRATCH/shape.wav" 2>"$SCRATCH/err"); status=$?
+  check "a mistyped command exits non-zero with one line" \
+    '[ $status -ne 0 ] && [ "$(wc -l <"$SCRATCH/err")" -eq 1 ] &&
+       grep -q "unknown command" "$SCRATCH/err"'
 }
 
 ###########################################################################
