@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-train-research.h"
+#include "vt-train-common.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -29,10 +30,8 @@ typedef enum
 typedef struct
 {
   System system;
-  VtSplit split;
-  char mir1k[1024], musdb[1024], cache[1024], checkpoint[1024], output[1024];
-  int64_t steps, batch, patch_frames, seed, warmup_steps, checkpoint_every, log_every;
-  double learning_rate, min_learning_rate, weight_decay, clip_norm;
+  VtTrainCommon c;
+  int64_t batch, patch_frames;
   VtPatchParams patch;
   VtDrnnConfig drnn;
   VtWaveUnetConfig waveunet;
@@ -126,53 +125,17 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
     return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
                          "%s: adversarial must be 'true' or 'false' (got '%s')",
                          vt_recipe_get_path (recipe), adversarial);
-  const char *split = vt_recipe_get_string (recipe, "split", "shipped");
-  if (strcmp (split, "shipped") == 0)
-    s->split = VT_SPLIT_TRAIN;
-  else if (strcmp (split, "huang") == 0)
-    s->split = VT_SPLIT_HUANG_TRAIN;
-  else
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                         "%s: split must be 'shipped' or 'huang' (got '%s')",
-                         vt_recipe_get_path (recipe), split);
-  const char *dir = vt_recipe_get_dir (recipe);
-  const char *data = options->data_dir ? options->data_dir : "../shared/data";
-  const char *output = vt_recipe_get_string (recipe, "output", NULL);
-  if (output == NULL)
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                         "%s: 'output' (the weights file) is missing",
-                         vt_recipe_get_path (recipe));
-  resolve (s->output, sizeof s->output, dir, output);
-  resolve (s->mir1k, sizeof s->mir1k, data, vt_recipe_get_string (recipe, "data.mir1k", "mir1k"));
-  const char *musdb = vt_recipe_get_string (recipe, "data.musdb", "musdb18-7-train");
-  if (strcmp (musdb, "none") == 0 || s->split == VT_SPLIT_HUANG_TRAIN)
-    s->musdb[0] = '\0';
-  else
-    resolve (s->musdb, sizeof s->musdb, data, musdb);
-  char fallback[1100];
-  snprintf (fallback, sizeof fallback, "%s.cache", output);
-  resolve (s->cache, sizeof s->cache, dir, vt_recipe_get_string (recipe, "cache", fallback));
-  snprintf (fallback, sizeof fallback, "%s.ckpt", output);
-  resolve (s->checkpoint, sizeof s->checkpoint, dir,
-           vt_recipe_get_string (recipe, "checkpoint", fallback));
+  VtStatus st = vt_train_common_read (recipe, options, &s->c, error);
+  if (st != VT_STATUS_OK)
+    return st;
 
-  VtStatus st;
 #define INT(key, field, dflt, lo, hi) \
   if ((st = vt_recipe_get_int (recipe, key, dflt, lo, hi, &s->field, error)) != VT_STATUS_OK) \
     return st;
 #define DBL(key, field, dflt, lo, hi) \
   if ((st = vt_recipe_get_double (recipe, key, dflt, lo, hi, &s->field, error)) != VT_STATUS_OK) \
     return st;
-  INT ("steps", steps, 1000, 1, 100000000);
   INT ("batch", batch, s->system == SYSTEM_ADVERSARIAL ? 8 : 16, 1, 256);
-  INT ("seed", seed, 1, 0, INT64_MAX);
-  INT ("warmup_steps", warmup_steps, 200, 0, 100000000);
-  INT ("checkpoint_every", checkpoint_every, 250, 1, 100000000);
-  INT ("log_every", log_every, 50, 1, 100000000);
-  DBL ("learning_rate", learning_rate, 1e-3, 0, 1);
-  DBL ("min_learning_rate", min_learning_rate, 1e-5, 0, 1);
-  DBL ("weight_decay", weight_decay, 0, 0, 1);
-  DBL ("clip_norm", clip_norm, 5, 0, 1e9);
   vt_patch_params_default (&s->patch);
   int64_t value;
   double real;
@@ -238,7 +201,7 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
                                "%s: adversarial.unpaired_f0 must be 'estimate' or 'labels'",
                                vt_recipe_get_path (recipe));
         s->unpaired_f0_from_labels = strcmp (f0, "labels") == 0;
-        resolve (s->f0_model, sizeof s->f0_model, dir,
+        resolve (s->f0_model, sizeof s->f0_model, vt_recipe_get_dir (recipe),
                  vt_recipe_get_string (recipe, "adversarial.f0_model", "."));
       }
       if (s->patch_frames % 64 != 0)
@@ -276,21 +239,21 @@ ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
 {
   const Settings *s = &trainer->s;
   struct stat st;
-  if (stat (s->cache, &st) != 0)
+  if (stat (s->c.cache, &st) != 0)
     {
       VtDataset mir1k, musdb;
       vt_dataset_init (&mir1k);
       vt_dataset_init (&musdb);
-      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->mir1k, error);
-      if (status == VT_STATUS_OK && s->musdb[0])
-        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->musdb, error);
+      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->c.mir1k, error);
+      if (status == VT_STATUS_OK && s->c.musdb[0])
+        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->c.musdb, error);
       if (status == VT_STATUS_OK)
         {
           const VtDataset *sets[2] = { &mir1k, &musdb };
           const int *indices[2] = { NULL, NULL };
           int counts[2] = { mir1k.n_clips, musdb.n_clips };
-          say (trainer, "building the feature cache %s", s->cache);
-          status = vt_dataset_cache_build (sets, indices, counts, s->musdb[0] ? 2 : 1, s->cache,
+          say (trainer, "building the feature cache %s", s->c.cache);
+          status = vt_dataset_cache_build (sets, indices, counts, s->c.musdb[0] ? 2 : 1, s->c.cache,
                                            NULL, NULL, error);
         }
       vt_dataset_clear (&mir1k);
@@ -298,7 +261,7 @@ ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
       if (status != VT_STATUS_OK)
         return status;
     }
-  return vt_dataset_cache_load (cache, s->cache, error);
+  return vt_dataset_cache_load (cache, s->c.cache, error);
 }
 
 /* ---- Wave-U-Net data ---- */
@@ -328,7 +291,7 @@ waveforms_add (Trainer *trainer, VtDatasetKind kind, const char *root, VtError *
   if (status != VT_STATUS_OK)
     return status;
   indices = malloc (sizeof (int) * (size_t) (dataset.n_clips + 1));
-  int n = indices ? vt_dataset_split (&dataset, trainer->s.split, indices) : 0;
+  int n = indices ? vt_dataset_split (&dataset, trainer->s.c.split, indices) : 0;
   int64_t *lengths = realloc (w->n_samples, sizeof (int64_t) * (size_t) (w->n_clips + n + 1));
   if (lengths)
     w->n_samples = lengths;
@@ -670,7 +633,7 @@ build_adversarial (Trainer *trainer, VtError *error)
   const int batch = (int) s->batch, frames = (int) s->patch_frames;
   VtModelConfig config = { .base_channels = (int) s->base_channels, .with_losses = true };
   /* paired patches, then unpaired mixtures */
-  trainer->net = vt_model_build_mask_net (2 * batch, frames, &config, (uint64_t) s->seed,
+  trainer->net = vt_model_build_mask_net (2 * batch, frames, &config, (uint64_t) s->c.seed,
                                           &trainer->mask, error);
   if (trainer->net == NULL)
     return error ? error->status : VT_STATUS_NO_MEMORY;
@@ -719,7 +682,7 @@ build_adversarial (Trainer *trainer, VtError *error)
   const char *names[2] = { "critic_vocals", "critic_accompaniment" };
   for (int c = 0; c < 2; c++)
     if ((status = critic_build (&trainer->critics[c], names[c], batch, frames,
-                                (int) s->critic_channels, (uint64_t) s->seed + 17 + c, error))
+                                (int) s->critic_channels, (uint64_t) s->c.seed + 17 + c, error))
         != VT_STATUS_OK)
       return status;
   return VT_STATUS_OK;
@@ -728,7 +691,7 @@ build_adversarial (Trainer *trainer, VtError *error)
 static uint64_t
 segment_seed (const Settings *s, int64_t step)
 {
-  uint64_t x = (uint64_t) s->seed * 0x9E3779B97F4A7C15ull ^ (uint64_t) step * 0xBF58476D1CE4E5B9ull;
+  uint64_t x = (uint64_t) s->c.seed * 0x9E3779B97F4A7C15ull ^ (uint64_t) step * 0xBF58476D1CE4E5B9ull;
   x ^= x >> 31;
   return x;
 }
@@ -754,15 +717,15 @@ count_parameters (VtNet *net)
 static VtStatus
 save_all (Trainer *trainer, VtError *error)
 {
-  VtStatus status = vt_net_save_checkpoint (trainer->net, trainer->s.checkpoint, error);
+  VtStatus status = vt_net_save_checkpoint (trainer->net, trainer->s.c.checkpoint, error);
   if (status == VT_STATUS_OK)
-    status = vt_net_save_weights (trainer->net, trainer->s.output, VT_DTYPE_F16, error);
+    status = vt_net_save_weights (trainer->net, trainer->s.c.output, VT_DTYPE_F16, error);
   const char *suffix[2] = { "critic-vocals", "critic-accompaniment" };
   for (int c = 0; c < 2 && status == VT_STATUS_OK; c++)
     if (trainer->critics[c].net)
       {
         char path[1200];
-        snprintf (path, sizeof path, "%s.%s", trainer->s.checkpoint, suffix[c]);
+        snprintf (path, sizeof path, "%s.%s", trainer->s.c.checkpoint, suffix[c]);
         status = vt_net_save_checkpoint (trainer->critics[c].net, path, error);
       }
   return status;
@@ -772,20 +735,20 @@ static VtStatus
 resume (Trainer *trainer, VtError *error)
 {
   struct stat st;
-  if (stat (trainer->s.checkpoint, &st) != 0)
+  if (stat (trainer->s.c.checkpoint, &st) != 0)
     return VT_STATUS_OK;
-  VtStatus status = vt_net_load_checkpoint (trainer->net, trainer->s.checkpoint, error);
+  VtStatus status = vt_net_load_checkpoint (trainer->net, trainer->s.c.checkpoint, error);
   const char *suffix[2] = { "critic-vocals", "critic-accompaniment" };
   for (int c = 0; c < 2 && status == VT_STATUS_OK; c++)
     if (trainer->critics[c].net)
       {
         char path[1200];
-        snprintf (path, sizeof path, "%s.%s", trainer->s.checkpoint, suffix[c]);
+        snprintf (path, sizeof path, "%s.%s", trainer->s.c.checkpoint, suffix[c]);
         if (stat (path, &st) == 0)
           status = vt_net_load_checkpoint (trainer->critics[c].net, path, error);
       }
   if (status == VT_STATUS_OK)
-    say (trainer, "resuming from %s at step %lld", trainer->s.checkpoint,
+    say (trainer, "resuming from %s at step %lld", trainer->s.c.checkpoint,
          (long long) vt_net_get_step (trainer->net));
   return status;
 }
@@ -811,15 +774,15 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
   if (s->system == SYSTEM_WAVEUNET)
     {
       say (&trainer, "loading the training clips' waveforms");
-      status = waveforms_add (&trainer, VT_DATASET_MIR1K, s->mir1k, error);
-      if (status == VT_STATUS_OK && s->musdb[0])
-        status = waveforms_add (&trainer, VT_DATASET_MUSDB, s->musdb, error);
+      status = waveforms_add (&trainer, VT_DATASET_MIR1K, s->c.mir1k, error);
+      if (status == VT_STATUS_OK && s->c.musdb[0])
+        status = waveforms_add (&trainer, VT_DATASET_MUSDB, s->c.musdb, error);
       if (status == VT_STATUS_OK && trainer.waves.n_clips == 0)
         status = vt_error_set (error, VT_STATUS_NOT_FOUND, "no training clips");
       if (status != VT_STATUS_OK)
         goto done;
       n_train = trainer.waves.n_clips;
-      trainer.net = vt_waveunet_build ((int) s->batch, &s->waveunet, (uint64_t) s->seed,
+      trainer.net = vt_waveunet_build ((int) s->batch, &s->waveunet, (uint64_t) s->c.seed,
                                        &trainer.waveunet, error);
       if (trainer.net == NULL)
         {
@@ -841,16 +804,16 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
           status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
           goto done;
         }
-      n_train = vt_dataset_cache_split (&cache, s->split, indices);
+      n_train = vt_dataset_cache_split (&cache, s->c.split, indices);
       if (n_train == 0)
         {
-          status = vt_error_set (error, VT_STATUS_NOT_FOUND, "%s: no training clips", s->cache);
+          status = vt_error_set (error, VT_STATUS_NOT_FOUND, "%s: no training clips", s->c.cache);
           goto done;
         }
       if (s->system == SYSTEM_DRNN)
         {
           trainer.net = vt_drnn_build ((int) s->batch, (int) s->patch_frames, &s->drnn,
-                                       (uint64_t) s->seed, &trainer.drnn, error);
+                                       (uint64_t) s->c.seed, &trainer.drnn, error);
           if (trainer.net == NULL)
             {
               status = error ? error->status : VT_STATUS_NO_MEMORY;
@@ -896,24 +859,24 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
          what, (long long) count_parameters (trainer.net),
          (long long) count_parameters (trainer.critics[0].net), n_paired, n_unpaired,
          s->unpaired_f0_from_labels ? "labels" : "estimated", s->alpha, s->beta,
-         (long long) s->steps, (long long) s->batch, (long long) s->batch);
+         (long long) s->c.steps, (long long) s->batch, (long long) s->batch);
   else
     say (&trainer, "training the %s (%lld parameters) on %d clips, %lld steps of batch %lld",
-         what, (long long) count_parameters (trainer.net), n_train, (long long) s->steps,
+         what, (long long) count_parameters (trainer.net), n_train, (long long) s->c.steps,
          (long long) s->batch);
 
-  VtLrSchedule schedule = { .kind = VT_LR_COSINE, .base_lr = (float) s->learning_rate,
-                            .warmup_steps = s->warmup_steps, .total_steps = s->steps,
-                            .min_lr = (float) s->min_learning_rate };
-  VtAdamConfig adam = { .weight_decay = (float) s->weight_decay, .decoupled = true,
-                        .clip_norm = (float) s->clip_norm };
+  VtLrSchedule schedule = { .kind = VT_LR_COSINE, .base_lr = (float) s->c.learning_rate,
+                            .warmup_steps = s->c.warmup_steps, .total_steps = s->c.steps,
+                            .min_lr = (float) s->c.min_learning_rate };
+  VtAdamConfig adam = { .weight_decay = (float) s->c.weight_decay, .decoupled = true,
+                        .clip_norm = (float) s->c.clip_norm };
   double loss_sum = 0, activity_sum = 0;
   int loss_count = 0;
   double started = now_s ();
   int64_t started_step = vt_net_get_step (trainer.net);
-  for (int64_t step = vt_net_get_step (trainer.net); step < s->steps; step++)
+  for (int64_t step = vt_net_get_step (trainer.net); step < s->c.steps; step++)
     {
-      if (step == started_step || step % s->checkpoint_every == 0)
+      if (step == started_step || step % s->c.checkpoint_every == 0)
         {
           uint64_t seed = segment_seed (s, step);
           vt_rng_init (&trainer.rng, seed ^ 0x5555);
@@ -973,35 +936,35 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
       if (s->system == SYSTEM_ADVERSARIAL)
         activity_sum += vt_net_get_loss (trainer.net, trainer.mask.activity_loss);
       loss_count++;
-      if ((step + 1) % s->log_every == 0 || step + 1 == s->steps)
+      if ((step + 1) % s->c.log_every == 0 || step + 1 == s->c.steps)
         {
           double elapsed = now_s () - started;
           double per_step = elapsed / (double) (step + 1 - started_step);
           if (s->system == SYSTEM_ADVERSARIAL)
             say (&trainer, "step %lld/%lld  L_s (L1) %.5f  activity BCE %.4f  critic W %.4g  "
                  "|grad L_u|/|grad L_s| %.3g  L_add %.2g  lr %.2e  %.3f s/step",
-                 (long long) (step + 1), (long long) s->steps, loss_sum / loss_count,
+                 (long long) (step + 1), (long long) s->c.steps, loss_sum / loss_count,
                  activity_sum / loss_count, trainer.critic_sum / (loss_count * s->critic_steps),
                  trainer.u_ratio / loss_count, trainer.add_error, lr, per_step);
           else
             say (&trainer, "step %lld/%lld  %s loss %.6f  lr %.2e  %.3f s/step",
-                 (long long) (step + 1), (long long) s->steps,
+                 (long long) (step + 1), (long long) s->c.steps,
                  s->system == SYSTEM_DRNN ? "discriminative" : "MSE", loss_sum / loss_count, lr,
                  per_step);
           loss_sum = activity_sum = trainer.critic_sum = trainer.add_error = trainer.u_ratio = 0;
           loss_count = 0;
         }
-      if ((step + 1) % s->checkpoint_every == 0 || step + 1 == s->steps)
+      if ((step + 1) % s->c.checkpoint_every == 0 || step + 1 == s->c.steps)
         if ((status = save_all (&trainer, error)) != VT_STATUS_OK)
           goto done;
-      if (!vt_progress_report (options->progress, (double) (step + 1) / s->steps, "training"))
+      if (!vt_progress_report (options->progress, (double) (step + 1) / s->c.steps, "training"))
         {
           status = vt_error_set (error, VT_STATUS_CANCELLED, "cancelled at step %lld",
                                  (long long) (step + 1));
           goto done;
         }
     }
-  say (&trainer, "wrote %s", s->output);
+  say (&trainer, "wrote %s", s->c.output);
 
 done:
   for (int i = 0; i < 3; i++)

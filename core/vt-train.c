@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-train.h"
+#include "vt-train-common.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,15 +30,8 @@ typedef enum
 typedef struct
 {
   Network network;
-  VtSplit split;
-  char mir1k[1024];
-  char musdb[1024];
-  char cache[1024];
-  char checkpoint[1024];
-  char output[1024];
-  int64_t steps, batch, patch_frames, base_channels, seed, warmup_steps;
-  int64_t checkpoint_every, log_every;
-  double learning_rate, min_learning_rate, weight_decay, clip_norm;
+  VtTrainCommon c;
+  int64_t batch, patch_frames, base_channels;
   double f0_sigma_bins, activity_weight, f0_corruption;
   VtPatchParams patch;
 } Settings;
@@ -65,16 +59,6 @@ say (const Trainer *trainer, const char *format, ...)
   va_end (args);
 }
 
-/* path relative to base unless absolute */
-static void
-resolve (char *out, size_t size, const char *base, const char *path)
-{
-  if (path[0] == '/' || base == NULL || base[0] == '\0')
-    snprintf (out, size, "%s", path);
-  else
-    snprintf (out, size, "%s/%s", base, path);
-}
-
 static VtStatus
 read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtError *error)
 {
@@ -88,55 +72,19 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
     return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
                          "%s: network must be 'f0' or 'mask' (got '%s')",
                          vt_recipe_get_path (recipe), network);
-  const char *split = vt_recipe_get_string (recipe, "split", "shipped");
-  if (strcmp (split, "shipped") == 0)
-    s->split = VT_SPLIT_TRAIN;
-  else if (strcmp (split, "huang") == 0)
-    s->split = VT_SPLIT_HUANG_TRAIN;
-  else
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
-                         "%s: split must be 'shipped' or 'huang' (got '%s')",
-                         vt_recipe_get_path (recipe), split);
+  VtStatus st = vt_train_common_read (recipe, options, &s->c, error);
+  if (st != VT_STATUS_OK)
+    return st;
 
-  const char *dir = vt_recipe_get_dir (recipe);
-  const char *data = options->data_dir ? options->data_dir : "../shared/data";
-  const char *output = vt_recipe_get_string (recipe, "output", NULL);
-  if (output == NULL)
-    return vt_error_set (error, VT_STATUS_BAD_ARGUMENT, "%s: 'output' (the weights file) is missing",
-                         vt_recipe_get_path (recipe));
-  resolve (s->output, sizeof s->output, dir, output);
-  resolve (s->mir1k, sizeof s->mir1k, data, vt_recipe_get_string (recipe, "data.mir1k", "mir1k"));
-  const char *musdb = vt_recipe_get_string (recipe, "data.musdb", "musdb18-7-train");
-  if (strcmp (musdb, "none") == 0 || s->split == VT_SPLIT_HUANG_TRAIN)
-    s->musdb[0] = '\0';
-  else
-    resolve (s->musdb, sizeof s->musdb, data, musdb);
-  char fallback[1100];
-  snprintf (fallback, sizeof fallback, "%s.cache", output);
-  resolve (s->cache, sizeof s->cache, dir, vt_recipe_get_string (recipe, "cache", fallback));
-  snprintf (fallback, sizeof fallback, "%s.ckpt", output);
-  resolve (s->checkpoint, sizeof s->checkpoint, dir,
-           vt_recipe_get_string (recipe, "checkpoint", fallback));
-
-  VtStatus st;
 #define INT(key, field, dflt, lo, hi) \
   if ((st = vt_recipe_get_int (recipe, key, dflt, lo, hi, &s->field, error)) != VT_STATUS_OK) \
     return st;
 #define DBL(key, field, dflt, lo, hi) \
   if ((st = vt_recipe_get_double (recipe, key, dflt, lo, hi, &s->field, error)) != VT_STATUS_OK) \
     return st;
-  INT ("steps", steps, 1000, 1, 100000000);
   INT ("batch", batch, 8, 1, 256);
   INT ("patch_frames", patch_frames, 128, 64, 4096);
   INT ("base_channels", base_channels, VT_MODEL_BASE_CHANNELS, 2, 128);
-  INT ("seed", seed, 1, 0, INT64_MAX);
-  INT ("warmup_steps", warmup_steps, 200, 0, 100000000);
-  INT ("checkpoint_every", checkpoint_every, 250, 1, 100000000);
-  INT ("log_every", log_every, 50, 1, 100000000);
-  DBL ("learning_rate", learning_rate, 1e-3, 0, 1);
-  DBL ("min_learning_rate", min_learning_rate, 1e-5, 0, 1);
-  DBL ("weight_decay", weight_decay, 0, 0, 1);
-  DBL ("clip_norm", clip_norm, 5, 0, 1e9);
   DBL ("f0.sigma_bins", f0_sigma_bins, 1.25, 0, 20);
   DBL ("mask.activity_weight", activity_weight, 0.1, 0, 1);
   DBL ("mask.f0_corruption", f0_corruption, 0.5, 0, 1);
@@ -202,24 +150,24 @@ ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
 {
   const Settings *s = &trainer->settings;
   struct stat st;
-  if (stat (s->cache, &st) != 0)
+  if (stat (s->c.cache, &st) != 0)
     {
       /* Cache every clip of the datasets (train and dev): the split is applied
        * when sampling, so one cache serves training and evaluation. */
       VtDataset mir1k, musdb;
       vt_dataset_init (&mir1k);
       vt_dataset_init (&musdb);
-      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->mir1k, error);
-      if (status == VT_STATUS_OK && s->musdb[0])
-        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->musdb, error);
+      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->c.mir1k, error);
+      if (status == VT_STATUS_OK && s->c.musdb[0])
+        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->c.musdb, error);
       if (status == VT_STATUS_OK)
         {
           const VtDataset *sets[2] = { &mir1k, &musdb };
           const int *indices[2] = { NULL, NULL };
           int counts[2] = { mir1k.n_clips, musdb.n_clips };
-          say (trainer, "building the feature cache %s (%d + %d clips)", s->cache, counts[0],
-               s->musdb[0] ? counts[1] : 0);
-          status = vt_dataset_cache_build (sets, indices, counts, s->musdb[0] ? 2 : 1, s->cache,
+          say (trainer, "building the feature cache %s (%d + %d clips)", s->c.cache, counts[0],
+               s->c.musdb[0] ? counts[1] : 0);
+          status = vt_dataset_cache_build (sets, indices, counts, s->c.musdb[0] ? 2 : 1, s->c.cache,
                                            cache_progress, trainer, error);
         }
       vt_dataset_clear (&mir1k);
@@ -227,7 +175,7 @@ ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
       if (status != VT_STATUS_OK)
         return status;
     }
-  return vt_dataset_cache_load (cache, s->cache, error);
+  return vt_dataset_cache_load (cache, s->c.cache, error);
 }
 
 /* Copies a frames x 512 frame-major array into the n-th sample of an
@@ -349,7 +297,7 @@ main_loss (const Trainer *trainer)
 static uint64_t
 segment_seed (const Settings *s, int64_t step)
 {
-  uint64_t x = (uint64_t) s->seed * 0x9E3779B97F4A7C15ull ^ (uint64_t) step * 0xBF58476D1CE4E5B9ull;
+  uint64_t x = (uint64_t) s->c.seed * 0x9E3779B97F4A7C15ull ^ (uint64_t) step * 0xBF58476D1CE4E5B9ull;
   x ^= x >> 31;
   return x;
 }
@@ -374,9 +322,9 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
   if (status != VT_STATUS_OK)
     return status;
 
-  if ((status = make_parent_dirs (s->output, error)) != VT_STATUS_OK
-      || (status = make_parent_dirs (s->checkpoint, error)) != VT_STATUS_OK
-      || (status = make_parent_dirs (s->cache, error)) != VT_STATUS_OK)
+  if ((status = make_parent_dirs (s->c.output, error)) != VT_STATUS_OK
+      || (status = make_parent_dirs (s->c.checkpoint, error)) != VT_STATUS_OK
+      || (status = make_parent_dirs (s->c.cache, error)) != VT_STATUS_OK)
     return status;
   VtDatasetCache cache;
   vt_dataset_cache_init (&cache);
@@ -391,21 +339,21 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
       status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
       goto done;
     }
-  int n_train = vt_dataset_cache_split (&cache, s->split, indices);
+  int n_train = vt_dataset_cache_split (&cache, s->c.split, indices);
   if (n_train == 0)
     {
       status = vt_error_set (error, VT_STATUS_NOT_FOUND, "%s: no training clips in the cache",
-                             s->cache);
+                             s->c.cache);
       goto done;
     }
 
   VtModelConfig config = { .base_channels = (int) s->base_channels, .with_losses = true };
   if (s->network == NETWORK_F0)
     trainer.net = vt_model_build_f0_net ((int) s->batch, (int) s->patch_frames, &config,
-                                         (uint64_t) s->seed, &trainer.f0, error);
+                                         (uint64_t) s->c.seed, &trainer.f0, error);
   else
     trainer.net = vt_model_build_mask_net ((int) s->batch, (int) s->patch_frames, &config,
-                                           (uint64_t) s->seed, &trainer.mask, error);
+                                           (uint64_t) s->c.seed, &trainer.mask, error);
   if (trainer.net == NULL)
     {
       status = error ? error->status : VT_STATUS_NO_MEMORY;
@@ -436,31 +384,31 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
       }
 
   struct stat st;
-  if (stat (s->checkpoint, &st) == 0)
+  if (stat (s->c.checkpoint, &st) == 0)
     {
-      status = vt_net_load_checkpoint (trainer.net, s->checkpoint, error);
+      status = vt_net_load_checkpoint (trainer.net, s->c.checkpoint, error);
       if (status != VT_STATUS_OK)
         goto done;
-      say (&trainer, "resuming from %s at step %lld", s->checkpoint,
+      say (&trainer, "resuming from %s at step %lld", s->c.checkpoint,
            (long long) vt_net_get_step (trainer.net));
     }
   say (&trainer, "training the %s network on %d clips (%lld frames in the cache), %lld steps "
        "of %lld x %lld frames", s->network == NETWORK_F0 ? "F0" : "mask", n_train,
-       (long long) cache.total_frames, (long long) s->steps, (long long) s->batch,
+       (long long) cache.total_frames, (long long) s->c.steps, (long long) s->batch,
        (long long) s->patch_frames);
 
-  VtLrSchedule schedule = { .kind = VT_LR_COSINE, .base_lr = (float) s->learning_rate,
-                            .warmup_steps = s->warmup_steps, .total_steps = s->steps,
-                            .min_lr = (float) s->min_learning_rate };
-  VtAdamConfig adam = { .weight_decay = (float) s->weight_decay, .decoupled = true,
-                        .clip_norm = (float) s->clip_norm };
+  VtLrSchedule schedule = { .kind = VT_LR_COSINE, .base_lr = (float) s->c.learning_rate,
+                            .warmup_steps = s->c.warmup_steps, .total_steps = s->c.steps,
+                            .min_lr = (float) s->c.min_learning_rate };
+  VtAdamConfig adam = { .weight_decay = (float) s->c.weight_decay, .decoupled = true,
+                        .clip_norm = (float) s->c.clip_norm };
   double loss_sum = 0, activity_sum = 0;
   int loss_count = 0;
   double started = now_s ();
   int64_t started_step = vt_net_get_step (trainer.net);
-  for (int64_t step = vt_net_get_step (trainer.net); step < s->steps; step++)
+  for (int64_t step = vt_net_get_step (trainer.net); step < s->c.steps; step++)
     {
-      if (sampler == NULL || step % s->checkpoint_every == 0)
+      if (sampler == NULL || step % s->c.checkpoint_every == 0)
         {
           vt_patch_sampler_free (sampler);
           sampler = vt_patch_sampler_new (&cache, indices, n_train, &s->patch,
@@ -491,37 +439,37 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
       if (s->network == NETWORK_MASK)
         activity_sum += vt_net_get_loss (trainer.net, trainer.mask.activity_loss);
       loss_count++;
-      if ((step + 1) % s->log_every == 0 || step + 1 == s->steps)
+      if ((step + 1) % s->c.log_every == 0 || step + 1 == s->c.steps)
         {
           double elapsed = now_s () - started;
           double steps_per_s = (double) (step + 1 - started_step) / elapsed;
           if (s->network == NETWORK_MASK)
             say (&trainer, "step %lld/%lld  mask L1 %.5f  activity BCE %.4f  lr %.2e  %.2f steps/s",
-                 (long long) (step + 1), (long long) s->steps, loss_sum / loss_count,
+                 (long long) (step + 1), (long long) s->c.steps, loss_sum / loss_count,
                  activity_sum / loss_count, lr, steps_per_s);
           else
             say (&trainer, "step %lld/%lld  F0 cross-entropy %.4f  lr %.2e  %.2f steps/s",
-                 (long long) (step + 1), (long long) s->steps, loss_sum / loss_count, lr,
+                 (long long) (step + 1), (long long) s->c.steps, loss_sum / loss_count, lr,
                  steps_per_s);
           loss_sum = activity_sum = 0;
           loss_count = 0;
         }
-      if ((step + 1) % s->checkpoint_every == 0 || step + 1 == s->steps)
+      if ((step + 1) % s->c.checkpoint_every == 0 || step + 1 == s->c.steps)
         {
-          if ((status = vt_net_save_checkpoint (trainer.net, s->checkpoint, error)) != VT_STATUS_OK)
+          if ((status = vt_net_save_checkpoint (trainer.net, s->c.checkpoint, error)) != VT_STATUS_OK)
             goto done;
-          if ((status = vt_net_save_weights (trainer.net, s->output, VT_DTYPE_F16, error))
+          if ((status = vt_net_save_weights (trainer.net, s->c.output, VT_DTYPE_F16, error))
               != VT_STATUS_OK)
             goto done;
         }
-      if (!vt_progress_report (options->progress, (double) (step + 1) / s->steps, "training"))
+      if (!vt_progress_report (options->progress, (double) (step + 1) / s->c.steps, "training"))
         {
           status = vt_error_set (error, VT_STATUS_CANCELLED, "cancelled at step %lld",
                                  (long long) (step + 1));
           goto done;
         }
     }
-  say (&trainer, "wrote %s", s->output);
+  say (&trainer, "wrote %s", s->c.output);
 
 done:
   vt_patch_sampler_free (sampler);
