@@ -122,22 +122,6 @@ wanted (const VtClip *clip, const VtEvalOptions *options)
   return false;
 }
 
-static double
-nan_mean (const double *values, size_t n)
-{
-  double mean = NAN;
-  vt_eval_mean (values, n, &mean, NULL, NULL);
-  return mean;
-}
-
-static double
-nan_median (const double *values, size_t n)
-{
-  double median = NAN;
-  vt_eval_median (values, n, &median, NULL, NULL);
-  return median;
-}
-
 /* Separates one clip and scores it. */
 static VtStatus
 evaluate_clip (VtModel *model, const VtDataset *dataset, int index, const VtEvalOptions *options,
@@ -315,6 +299,84 @@ done:
   return status;
 }
 
+/* The mean over clips of the finite values of one VtClipEval field (median
+ * when asked); NaN when no clip has one. */
+static double
+over_clips (const VtEvalResult *result, size_t offset, double *values, bool median)
+{
+  for (int i = 0; i < result->n_clips; i++)
+    {
+      double v = *(const double *) ((const char *) &result->clips[i] + offset);
+      values[i] = isfinite (v) ? v : NAN;
+    }
+  double out = NAN;
+  if (median)
+    vt_eval_median (values, (size_t) result->n_clips, &out, NULL, NULL);
+  else
+    vt_eval_mean (values, (size_t) result->n_clips, &out, NULL, NULL);
+  return out;
+}
+
+VtStatus
+vt_eval_result_summarise (VtEvalResult *result, bool mir1k_protocol,
+                          const float *activity_scores, const uint8_t *activity_labels,
+                          int64_t n_activity, VtError *error)
+{
+  size_t n = (size_t) result->n_clips;
+  double *values = malloc (sizeof (double) * (n + 1));
+  VtClipSeparationScores *separation = malloc (sizeof (VtClipSeparationScores) * (n + 1));
+  if (!values || !separation)
+    {
+      free (values);
+      free (separation);
+      return vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
+    }
+  const struct
+  {
+    size_t offset;
+    bool median;
+    double *target;
+  } figures[] = {
+    { offsetof (VtClipEval, sdr), false, &result->mean_sdr },
+    { offsetof (VtClipEval, sdr), true, &result->median_sdr },
+    { offsetof (VtClipEval, sir), false, &result->mean_sir },
+    { offsetof (VtClipEval, sir), true, &result->median_sir },
+    { offsetof (VtClipEval, sar), false, &result->mean_sar },
+    { offsetof (VtClipEval, sar), true, &result->median_sar },
+    { offsetof (VtClipEval, acc_sdr), true, &result->acc_median_sdr },
+    { offsetof (VtClipEval, rpa), false, &result->rpa },
+    { offsetof (VtClipEval, rca), false, &result->rca },
+    { offsetof (VtClipEval, oa), false, &result->oa },
+    { offsetof (VtClipEval, vr), false, &result->vr },
+    { offsetof (VtClipEval, vfa), false, &result->vfa },
+    { offsetof (VtClipEval, nonvocal_rms_db), false, &result->nonvocal_rms_db },
+  };
+  for (size_t f = 0; f < sizeof figures / sizeof figures[0]; f++)
+    *figures[f].target = over_clips (result, figures[f].offset, values, figures[f].median);
+
+  result->gnsdr = result->gsir = result->gsar = NAN;
+  if (mir1k_protocol)
+    {
+      for (size_t i = 0; i < n; i++)
+        separation[i] = (VtClipSeparationScores) { result->clips[i].sdr,
+                                                   result->clips[i].sdr - result->clips[i].nsdr,
+                                                   result->clips[i].sir, result->clips[i].sar,
+                                                   result->clips[i].seconds };
+      VtGlobalSeparationScores global;
+      if (vt_eval_global_scores (separation, n, &global, NULL) == VT_STATUS_OK)
+        {
+          result->gnsdr = global.gnsdr;
+          result->gsir = global.gsir;
+          result->gsar = global.gsar;
+        }
+    }
+  result->auroc = NAN;
+  vt_eval_auroc (activity_scores, activity_labels, (size_t) n_activity, &result->auroc, NULL);
+  free (values);
+  free (separation);
+  return VT_STATUS_OK;
+}
+
 VtStatus
 vt_evaluate (VtModel *model, const char *dataset_root, const VtEvalOptions *options,
              VtEvalResult *result, VtError *error)
@@ -330,8 +392,6 @@ vt_evaluate (VtModel *model, const char *dataset_root, const VtEvalOptions *opti
   float *activity_scores = NULL;
   uint8_t *activity_labels = NULL;
   int64_t n_activity = 0;
-  double *values = NULL;
-  VtClipSeparationScores *separation = NULL;
   if (indices == NULL || applier == NULL)
     {
       status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
@@ -369,70 +429,10 @@ vt_evaluate (VtModel *model, const char *dataset_root, const VtEvalOptions *opti
       goto done;
     }
 
-  size_t n = (size_t) result->n_clips;
-  values = malloc (sizeof (double) * n);
-  separation = malloc (sizeof (VtClipSeparationScores) * n);
-  if (!values || !separation)
-    {
-      status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
-      goto done;
-    }
-  for (size_t i = 0; i < n; i++)
-    values[i] = result->clips[i].sdr;
-  result->mean_sdr = nan_mean (values, n);
-  result->median_sdr = nan_median (values, n);
-  for (size_t i = 0; i < n; i++)
-    values[i] = result->clips[i].sir;
-  result->mean_sir = nan_mean (values, n);
-  result->median_sir = nan_median (values, n);
-  for (size_t i = 0; i < n; i++)
-    values[i] = result->clips[i].sar;
-  result->mean_sar = nan_mean (values, n);
-  result->median_sar = nan_median (values, n);
-  for (size_t i = 0; i < n; i++)
-    values[i] = result->clips[i].acc_sdr;
-  result->acc_median_sdr = nan_median (values, n);
-  struct
-  {
-    size_t offset;
-    double *target;
-  } means[] = {
-    { offsetof (VtClipEval, rpa), &result->rpa }, { offsetof (VtClipEval, rca), &result->rca },
-    { offsetof (VtClipEval, oa), &result->oa },   { offsetof (VtClipEval, vr), &result->vr },
-    { offsetof (VtClipEval, vfa), &result->vfa },
-    { offsetof (VtClipEval, nonvocal_rms_db), &result->nonvocal_rms_db },
-  };
-  for (size_t m = 0; m < sizeof means / sizeof means[0]; m++)
-    {
-      for (size_t i = 0; i < n; i++)
-        {
-          double v = *(const double *) ((const char *) &result->clips[i] + means[m].offset);
-          values[i] = isfinite (v) ? v : NAN;
-        }
-      *means[m].target = nan_mean (values, n);
-    }
-  result->gnsdr = result->gsir = result->gsar = NAN;
-  if (dataset.kind == VT_DATASET_MIR1K)
-    {
-      for (size_t i = 0; i < n; i++)
-        separation[i] = (VtClipSeparationScores) { result->clips[i].sdr,
-                                                   result->clips[i].sdr - result->clips[i].nsdr,
-                                                   result->clips[i].sir, result->clips[i].sar,
-                                                   result->clips[i].seconds };
-      VtGlobalSeparationScores global;
-      if (vt_eval_global_scores (separation, n, &global, NULL) == VT_STATUS_OK)
-        {
-          result->gnsdr = global.gnsdr;
-          result->gsir = global.gsir;
-          result->gsar = global.gsar;
-        }
-    }
-  result->auroc = NAN;
-  vt_eval_auroc (activity_scores, activity_labels, (size_t) n_activity, &result->auroc, NULL);
+  status = vt_eval_result_summarise (result, dataset.kind == VT_DATASET_MIR1K, activity_scores,
+                                     activity_labels, n_activity, error);
 
 done:
-  free (values);
-  free (separation);
   free (activity_scores);
   free (activity_labels);
   free (indices);

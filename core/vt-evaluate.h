@@ -61,6 +61,13 @@ void vt_eval_result_clear (VtEvalResult *result);
 VtStatus vt_evaluate (VtModel *model, const char *dataset_root, const VtEvalOptions *options,
                       VtEvalResult *result, VtError *error);
 
+/* Fills result's figures over its n_clips clips (means and medians of the
+ * finite per-clip values; GNSDR/GSIR/GSAR for the MIR-1K protocol) and the
+ * AU-ROC of the pooled per-frame activity scores against their labels. */
+VtStatus vt_eval_result_summarise (VtEvalResult *result, bool mir1k_protocol,
+                                   const float *activity_scores, const uint8_t *activity_labels,
+                                   int64_t n_activity, VtError *error);
+
 /* Scores one separated clip (mono, 16 kHz): used by vt_evaluate and by the
  * human-in-the-loop simulations. vocal_labels (may be NULL) are per
  * analysis frame. */

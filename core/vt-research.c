@@ -377,22 +377,6 @@ done:
   return status;
 }
 
-static double
-mean_of (const VtEvalResult *r, size_t offset, double *values, bool median)
-{
-  for (int i = 0; i < r->n_clips; i++)
-    {
-      double v = *(const double *) ((const char *) &r->clips[i] + offset);
-      values[i] = isfinite (v) ? v : NAN;
-    }
-  double out = NAN;
-  if (median)
-    vt_eval_median (values, (size_t) r->n_clips, &out, NULL, NULL);
-  else
-    vt_eval_mean (values, (size_t) r->n_clips, &out, NULL, NULL);
-  return out;
-}
-
 VtStatus
 vt_system_evaluate (VtSystem *system, const char *dataset_root, const VtEvalOptions *options,
                     VtEvalResult *result, VtError *error)
@@ -407,8 +391,6 @@ vt_system_evaluate (VtSystem *system, const char *dataset_root, const VtEvalOpti
   float *scores = NULL;
   uint8_t *labels = NULL;
   int64_t n_labelled = 0;
-  double *values = NULL;
-  VtClipSeparationScores *separation = NULL;
   int n_split = indices ? vt_dataset_split (&dataset, options->split, indices) : 0;
   result->clips = calloc ((size_t) n_split + 1, sizeof (VtClipEval));
   if (indices == NULL || result->clips == NULL)
@@ -440,45 +422,9 @@ vt_system_evaluate (VtSystem *system, const char *dataset_root, const VtEvalOpti
                              dataset_root);
       goto done;
     }
-  size_t n = (size_t) result->n_clips;
-  values = malloc (sizeof (double) * n);
-  separation = malloc (sizeof (VtClipSeparationScores) * n);
-  if (!values || !separation)
-    {
-      status = vt_error_set (error, VT_STATUS_NO_MEMORY, "out of memory");
-      goto done;
-    }
-  result->mean_sdr = mean_of (result, offsetof (VtClipEval, sdr), values, false);
-  result->median_sdr = mean_of (result, offsetof (VtClipEval, sdr), values, true);
-  result->mean_sir = mean_of (result, offsetof (VtClipEval, sir), values, false);
-  result->median_sir = mean_of (result, offsetof (VtClipEval, sir), values, true);
-  result->mean_sar = mean_of (result, offsetof (VtClipEval, sar), values, false);
-  result->median_sar = mean_of (result, offsetof (VtClipEval, sar), values, true);
-  result->acc_median_sdr = mean_of (result, offsetof (VtClipEval, acc_sdr), values, true);
-  result->nonvocal_rms_db = mean_of (result, offsetof (VtClipEval, nonvocal_rms_db), values,
-                                     false);
-  result->rpa = result->rca = result->oa = result->vr = result->vfa = NAN;
-  result->gnsdr = result->gsir = result->gsar = NAN;
-  if (dataset.kind == VT_DATASET_MIR1K)
-    {
-      for (size_t i = 0; i < n; i++)
-        separation[i] = (VtClipSeparationScores) { result->clips[i].sdr,
-                                                   result->clips[i].sdr - result->clips[i].nsdr,
-                                                   result->clips[i].sir, result->clips[i].sar,
-                                                   result->clips[i].seconds };
-      VtGlobalSeparationScores global;
-      if (vt_eval_global_scores (separation, n, &global, NULL) == VT_STATUS_OK)
-        {
-          result->gnsdr = global.gnsdr;
-          result->gsir = global.gsir;
-          result->gsar = global.gsar;
-        }
-    }
-  result->auroc = NAN;
-  vt_eval_auroc (scores, labels, (size_t) n_labelled, &result->auroc, NULL);
+  status = vt_eval_result_summarise (result, dataset.kind == VT_DATASET_MIR1K, scores, labels,
+                                     n_labelled, error);
 done:
-  free (values);
-  free (separation);
   free (scores);
   free (labels);
   free (indices);
