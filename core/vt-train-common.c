@@ -87,3 +87,29 @@ vt_train_common_read (VtRecipe *recipe, const VtTrainOptions *options, VtTrainCo
     }
   return VT_STATUS_OK;
 }
+
+VtStatus
+vt_train_read_augment (VtRecipe *recipe, VtPatchParams *patch, VtError *error)
+{
+  const struct
+  {
+    const char *key;
+    float *field;
+    double max;
+  } augment[] = {
+    { "augment.remix_probability", &patch->remix_probability, 1 },
+    { "augment.shift_probability", &patch->shift_probability, 1 },
+    { "augment.gain_db", &patch->gain_db, 40 },
+    { "augment.silent_vocal_probability", &patch->silent_vocal_probability, 1 },
+  };
+  for (size_t i = 0; i < sizeof augment / sizeof augment[0]; i++)
+    {
+      double value = 0;
+      VtStatus status = vt_recipe_get_double (recipe, augment[i].key, *augment[i].field, 0,
+                                              augment[i].max, &value, error);
+      if (status != VT_STATUS_OK)
+        return status;
+      *augment[i].field = (float) value;
+    }
+  return VT_STATUS_OK;
+}

@@ -27,6 +27,11 @@ typedef struct
   double learning_rate, min_learning_rate, weight_decay, clip_norm;
 } VtTrainCommon;
 
+/* Reads the patch sampler's augment.* keys (remix_probability,
+ * shift_probability, gain_db, silent_vocal_probability) into patch, whose
+ * values are the defaults. */
+VtStatus vt_train_read_augment (VtRecipe *recipe, VtPatchParams *patch, VtError *error);
+
 /* Reads the keys above (see vt-train.h for their names and defaults). */
 VtStatus vt_train_common_read (VtRecipe *recipe, const VtTrainOptions *options,
                                VtTrainCommon *common, VtError *error);

@@ -213,24 +213,8 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
 #undef INT
 #undef DBL
   s->patch.patch_frames = (int) s->patch_frames;
-  struct
-  {
-    const char *key;
-    float *field;
-    double max;
-  } augment[] = {
-    { "augment.remix_probability", &s->patch.remix_probability, 1 },
-    { "augment.shift_probability", &s->patch.shift_probability, 1 },
-    { "augment.gain_db", &s->patch.gain_db, 40 },
-    { "augment.silent_vocal_probability", &s->patch.silent_vocal_probability, 1 },
-  };
-  for (size_t i = 0; i < sizeof augment / sizeof augment[0]; i++)
-    {
-      if ((st = vt_recipe_get_double (recipe, augment[i].key, *augment[i].field, 0,
-                                      augment[i].max, &real, error)) != VT_STATUS_OK)
-        return st;
-      *augment[i].field = (float) real;
-    }
+  if ((st = vt_train_read_augment (recipe, &s->patch, error)) != VT_STATUS_OK)
+    return st;
   return vt_recipe_check_unused (recipe, error);
 }
 

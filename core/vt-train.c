@@ -89,31 +89,14 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
   DBL ("mask.activity_weight", activity_weight, 0.1, 0, 1);
   DBL ("mask.f0_corruption", f0_corruption, 0.5, 0, 1);
   vt_patch_params_default (&s->patch);
-  double value;
 #undef INT
 #undef DBL
   if (s->patch_frames % 64 != 0)
     return vt_error_set (error, VT_STATUS_BAD_ARGUMENT,
                          "%s: patch_frames must be a multiple of 64", vt_recipe_get_path (recipe));
   s->patch.patch_frames = (int) s->patch_frames;
-  struct
-  {
-    const char *key;
-    float *field;
-    double max;
-  } augment[] = {
-    { "augment.remix_probability", &s->patch.remix_probability, 1 },
-    { "augment.shift_probability", &s->patch.shift_probability, 1 },
-    { "augment.gain_db", &s->patch.gain_db, 40 },
-    { "augment.silent_vocal_probability", &s->patch.silent_vocal_probability, 1 },
-  };
-  for (size_t i = 0; i < sizeof augment / sizeof augment[0]; i++)
-    {
-      if ((st = vt_recipe_get_double (recipe, augment[i].key, *augment[i].field, 0,
-                                      augment[i].max, &value, error)) != VT_STATUS_OK)
-        return st;
-      *augment[i].field = (float) value;
-    }
+  if ((st = vt_train_read_augment (recipe, &s->patch, error)) != VT_STATUS_OK)
+    return st;
   return vt_recipe_check_unused (recipe, error);
 }
 
