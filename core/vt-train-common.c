@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "vt-train-common.h"
 
+#include "vt-log.h"
+
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 /* path relative to base unless absolute */
@@ -112,4 +116,55 @@ vt_train_read_augment (VtRecipe *recipe, VtPatchParams *patch, VtError *error)
       *augment[i].field = (float) value;
     }
   return VT_STATUS_OK;
+}
+
+static void
+say (const VtTrainOptions *options, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  vt_log_vprintf (options->log, options->log_user_data, format, args);
+  va_end (args);
+}
+
+static int
+cache_progress (int done, int total, const char *clip_name, void *user_data)
+{
+  const VtTrainOptions *options = user_data;
+  if (done % 25 == 0 || done == total)
+    say (options, "cache: %d/%d clips (%s)", done, total, clip_name);
+  return vt_progress_report (options->progress, (double) done / total, "caching") ? 0 : 1;
+}
+
+VtStatus
+vt_train_open_cache (const VtTrainCommon *c, const VtTrainOptions *options,
+                     VtDatasetCache *cache, VtError *error)
+{
+  struct stat st;
+  if (stat (c->cache, &st) != 0)
+    {
+      /* Cache every clip of the datasets (train and dev): the split is applied
+       * when sampling, so one cache serves training and evaluation. */
+      VtDataset mir1k, musdb;
+      vt_dataset_init (&mir1k);
+      vt_dataset_init (&musdb);
+      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, c->mir1k, error);
+      if (status == VT_STATUS_OK && c->musdb[0])
+        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, c->musdb, error);
+      if (status == VT_STATUS_OK)
+        {
+          const VtDataset *sets[2] = { &mir1k, &musdb };
+          const int *indices[2] = { NULL, NULL };
+          int counts[2] = { mir1k.n_clips, musdb.n_clips };
+          say (options, "building the feature cache %s (%d + %d clips)", c->cache, counts[0],
+               c->musdb[0] ? counts[1] : 0);
+          status = vt_dataset_cache_build (sets, indices, counts, c->musdb[0] ? 2 : 1, c->cache,
+                                           cache_progress, (void *) options, error);
+        }
+      vt_dataset_clear (&mir1k);
+      vt_dataset_clear (&musdb);
+      if (status != VT_STATUS_OK)
+        return status;
+    }
+  return vt_dataset_cache_load (cache, c->cache, error);
 }

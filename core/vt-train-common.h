@@ -27,6 +27,11 @@ typedef struct
   double learning_rate, min_learning_rate, weight_decay, clip_norm;
 } VtTrainCommon;
 
+/* Loads the feature cache, building it first (all clips of MIR-1K and, when
+ * used, MUSDB) if the file does not exist; progress through options. */
+VtStatus vt_train_open_cache (const VtTrainCommon *common, const VtTrainOptions *options,
+                              VtDatasetCache *cache, VtError *error);
+
 /* Reads the patch sampler's augment.* keys (remix_probability,
  * shift_probability, gain_db, silent_vocal_probability) into patch, whose
  * values are the defaults. */

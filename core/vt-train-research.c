@@ -218,36 +218,6 @@ read_settings (VtRecipe *recipe, const VtTrainOptions *options, Settings *s, VtE
   return vt_recipe_check_unused (recipe, error);
 }
 
-static VtStatus
-ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
-{
-  const Settings *s = &trainer->s;
-  struct stat st;
-  if (stat (s->c.cache, &st) != 0)
-    {
-      VtDataset mir1k, musdb;
-      vt_dataset_init (&mir1k);
-      vt_dataset_init (&musdb);
-      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->c.mir1k, error);
-      if (status == VT_STATUS_OK && s->c.musdb[0])
-        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->c.musdb, error);
-      if (status == VT_STATUS_OK)
-        {
-          const VtDataset *sets[2] = { &mir1k, &musdb };
-          const int *indices[2] = { NULL, NULL };
-          int counts[2] = { mir1k.n_clips, musdb.n_clips };
-          say (trainer, "building the feature cache %s", s->c.cache);
-          status = vt_dataset_cache_build (sets, indices, counts, s->c.musdb[0] ? 2 : 1, s->c.cache,
-                                           NULL, NULL, error);
-        }
-      vt_dataset_clear (&mir1k);
-      vt_dataset_clear (&musdb);
-      if (status != VT_STATUS_OK)
-        return status;
-    }
-  return vt_dataset_cache_load (cache, s->c.cache, error);
-}
-
 /* ---- Wave-U-Net data ---- */
 
 static void
@@ -778,7 +748,7 @@ vt_train_research_run (VtRecipe *recipe, const VtTrainOptions *options, VtError 
     }
   else
     {
-      if ((status = ensure_cache (&trainer, &cache, error)) != VT_STATUS_OK)
+      if ((status = vt_train_open_cache (&trainer.s.c, options, &cache, error)) != VT_STATUS_OK)
         goto done;
       indices = malloc (sizeof (int) * (size_t) (cache.n_clips + 1));
       paired = malloc (sizeof (int) * (size_t) (cache.n_clips + 1));

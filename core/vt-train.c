@@ -119,48 +119,6 @@ make_parent_dirs (const char *path, VtError *error)
   return VT_STATUS_OK;
 }
 
-static int
-cache_progress (int done, int total, const char *clip_name, void *user_data)
-{
-  const Trainer *trainer = user_data;
-  if (done % 25 == 0 || done == total)
-    say (trainer, "cache: %d/%d clips (%s)", done, total, clip_name);
-  return vt_progress_report (trainer->options->progress, (double) done / total, "caching") ? 0 : 1;
-}
-
-static VtStatus
-ensure_cache (Trainer *trainer, VtDatasetCache *cache, VtError *error)
-{
-  const Settings *s = &trainer->settings;
-  struct stat st;
-  if (stat (s->c.cache, &st) != 0)
-    {
-      /* Cache every clip of the datasets (train and dev): the split is applied
-       * when sampling, so one cache serves training and evaluation. */
-      VtDataset mir1k, musdb;
-      vt_dataset_init (&mir1k);
-      vt_dataset_init (&musdb);
-      VtStatus status = vt_dataset_open (&mir1k, VT_DATASET_MIR1K, s->c.mir1k, error);
-      if (status == VT_STATUS_OK && s->c.musdb[0])
-        status = vt_dataset_open (&musdb, VT_DATASET_MUSDB, s->c.musdb, error);
-      if (status == VT_STATUS_OK)
-        {
-          const VtDataset *sets[2] = { &mir1k, &musdb };
-          const int *indices[2] = { NULL, NULL };
-          int counts[2] = { mir1k.n_clips, musdb.n_clips };
-          say (trainer, "building the feature cache %s (%d + %d clips)", s->c.cache, counts[0],
-               s->c.musdb[0] ? counts[1] : 0);
-          status = vt_dataset_cache_build (sets, indices, counts, s->c.musdb[0] ? 2 : 1, s->c.cache,
-                                           cache_progress, trainer, error);
-        }
-      vt_dataset_clear (&mir1k);
-      vt_dataset_clear (&musdb);
-      if (status != VT_STATUS_OK)
-        return status;
-    }
-  return vt_dataset_cache_load (cache, s->c.cache, error);
-}
-
 /* Copies a frames x 512 frame-major array into the n-th sample of an
  * N x 1 x 512 x T tensor, optionally as log (1 + x). */
 static void
@@ -313,7 +271,7 @@ vt_train_run (VtRecipe *recipe, const VtTrainOptions *options, VtError *error)
   vt_dataset_cache_init (&cache);
   VtPatchSampler *sampler = NULL;
   int *indices = NULL;
-  status = ensure_cache (&trainer, &cache, error);
+  status = vt_train_open_cache (&trainer.settings.c, options, &cache, error);
   if (status != VT_STATUS_OK)
     goto done;
   indices = malloc (sizeof (int) * (size_t) (cache.n_clips + 1));
