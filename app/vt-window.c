@@ -1215,14 +1215,21 @@ add_filter (gpointer chooser, GtkFileFilter *filter)
   gtk_file_chooser_add_filter (chooser, filter);
 }
 
+/* Closes a native chooser of this window, if open, without its response. */
+static void
+close_native_chooser (VtWindow *self, GtkFileChooserNative **chooser)
+{
+  if (*chooser == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (*chooser, self);
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (*chooser));
+  g_clear_object (chooser);
+}
+
 static void
 close_file_chooser (VtWindow *self)
 {
-  if (self->file_chooser == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->file_chooser, self);
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->file_chooser));
-  g_clear_object (&self->file_chooser);
+  close_native_chooser (self, &self->file_chooser);
 }
 
 static void
@@ -2210,11 +2217,7 @@ close_save_chooser (VtWindow *self)
 static void
 close_save_chooser (VtWindow *self)
 {
-  if (self->save_chooser == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->save_chooser, self);
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->save_chooser));
-  g_clear_object (&self->save_chooser);
+  close_native_chooser (self, &self->save_chooser);
 }
 
 static void
